@@ -1,0 +1,122 @@
+/**
+ * Per-query state handed down the plugin chain (CoreDNS's request.Request): the parsed query,
+ * who sent it and over what, plus lazily computed views. Plugins read; only rewrite derives a
+ * changed request (withQuestion).
+ */
+import { HEADER_SIZE, MIN_UDP_PAYLOAD } from '../wire/constants.js';
+import { decodeMessage, type Message } from '../wire/message.js';
+import { encodeName } from '../wire/name.js';
+import { parseQuery, Query } from '../wire/query.js';
+
+export type Proto = 'udp' | 'tcp';
+
+export interface Client {
+  readonly proto: Proto;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  /** 1 = IPv4, 2 = IPv6 (CoreDNS's family label). */
+  readonly family: 1 | 2;
+  readonly localAddress: string;
+  readonly localPort: number;
+}
+
+export class Request {
+  /** Zone of the server block that routed this query (set by the server). */
+  zone = '.';
+  /** Name of the plugin currently running; lets the writer record who wrote the reply. */
+  plugin = '';
+  private decoded: Message | undefined;
+  private meta: Map<string, string> | undefined;
+
+  constructor(
+    readonly query: Query,
+    readonly client: Client,
+    /** Listener label as CoreDNS's `server` metric label, e.g. "dns://:53". */
+    readonly server: string,
+    /** performance.now() when the query was read. */
+    readonly start: number,
+  ) {}
+
+  /** Lowercased FQDN. */
+  get name(): string {
+    return this.query.name;
+  }
+  /** Question name with the client's case. */
+  get qname(): string {
+    return this.query.originalName;
+  }
+  get qtype(): number {
+    return this.query.qtype;
+  }
+  get qclass(): number {
+    return this.query.qclass;
+  }
+  get id(): number {
+    return this.query.id;
+  }
+  get proto(): Proto {
+    return this.client.proto;
+  }
+  get ip(): string {
+    return this.client.remoteAddress;
+  }
+  get port(): number {
+    return this.client.remotePort;
+  }
+  get family(): 1 | 2 {
+    return this.client.family;
+  }
+  /** DO bit of the query's OPT. */
+  get do(): boolean {
+    return this.query.edns?.do ?? false;
+  }
+  /** Raw query size in bytes. */
+  get len(): number {
+    return this.query.raw.length;
+  }
+  /**
+   * Buffer size the client can take: 65535 on TCP, otherwise the EDNS size (at least 512), or 512.
+   * (CoreDNS's state.Size(); the writer additionally caps UDP at 1232.)
+   */
+  get size(): number {
+    if (this.client.proto === 'tcp') return 0xffff;
+    const s = this.query.edns?.udpSize ?? MIN_UDP_PAYLOAD;
+    return s < MIN_UDP_PAYLOAD ? MIN_UDP_PAYLOAD : s;
+  }
+
+  /** The whole query decoded (dns2 Packet); cached. */
+  message(): Message {
+    if (this.decoded === undefined) this.decoded = decodeMessage(this.query.raw);
+    return this.decoded;
+  }
+
+  metadata(key: string): string | undefined {
+    return this.meta?.get(key);
+  }
+  setMetadata(key: string, value: string): void {
+    (this.meta ??= new Map()).set(key, value);
+  }
+
+  /**
+   * A request for a different question (rewrite): same client, ID, flags and EDNS, new wire
+   * bytes. The original request keeps the client's question for the reply.
+   */
+  withQuestion(name: string, qtype: number, qclass: number): Request {
+    const raw = this.query.raw;
+    const wireName = encodeName(name);
+    const rest = raw.subarray(this.query.questionEnd);
+    const buf = Buffer.allocUnsafe(HEADER_SIZE + wireName.length + 4 + rest.length);
+    raw.copy(buf, 0, 0, HEADER_SIZE);
+    wireName.copy(buf, HEADER_SIZE);
+    buf.writeUInt16BE(qtype, HEADER_SIZE + wireName.length);
+    buf.writeUInt16BE(qclass, HEADER_SIZE + wireName.length + 2);
+    rest.copy(buf, HEADER_SIZE + wireName.length + 4);
+    const q = parseQuery(buf);
+    if (!(q instanceof Query)) throw new Error(`rewritten query is invalid: ${q.reason}`);
+    const r = new Request(q, this.client, this.server, this.start);
+    r.zone = this.zone;
+    r.plugin = this.plugin;
+    r.meta = this.meta;
+    return r;
+  }
+}
