@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { encodeName, isSubdomain, parentName, readName, normalizeName, checkName } from './name.js';
+
+describe('readName', () => {
+  it.each([
+    ['example.org.', 'example.org.'],
+    ['.', '.'],
+    ['Foo.Example.ORG.', 'Foo.Example.ORG.'],
+    ['a\\.b.example.', 'a\\.b.example.'],
+    ['sp\\032ace.example.', 'sp\\032ace.example.'],
+  ])('round-trips %s', (name, want) => {
+    const wire = encodeName(name);
+    expect(readName(wire, 0).name).toBe(want);
+    expect(readName(wire, 0).end).toBe(wire.length);
+  });
+
+  it('lowercases ASCII only when asked', () => {
+    expect(readName(encodeName('WwW.Example.Org.'), 0, true).name).toBe('www.example.org.');
+  });
+
+  it('follows compression pointers and reports the end after the pointer', () => {
+    const buf = Buffer.concat([encodeName('example.org.'), Buffer.from([3, 0x77, 0x77, 0x77, 0xc0, 0x00])]);
+    expect(readName(buf, 13)).toEqual({ name: 'www.example.org.', end: 19 });
+  });
+
+  it.each([
+    ['pointer loop', Buffer.from([0xc0, 0x00])],
+    ['forward pointer', Buffer.from([0xc0, 0x02, 0x00])],
+    ['truncated label', Buffer.from([5, 0x61, 0x62])],
+    ['missing terminator', Buffer.from([1, 0x61])],
+    ['reserved label type', Buffer.from([0x40, 0x00])],
+  ])('rejects %s', (_, buf) => {
+    expect(() => readName(buf, 0)).toThrow();
+  });
+
+  it('rejects names over 255 octets', () => {
+    const labels = Array.from({ length: 5 }, () => Buffer.concat([Buffer.from([63]), Buffer.alloc(63, 0x61)]));
+    expect(() => readName(Buffer.concat([...labels, Buffer.from([0])]), 0)).toThrow(/255/);
+  });
+});
+
+describe('name helpers', () => {
+  it.each([
+    ['example.org.', 'www.example.org.', true],
+    ['example.org.', 'example.org.', true],
+    ['example.org.', 'wwwexample.org.', false],
+    ['.', 'anything.', true],
+    ['b.c.', 'a\\.b.c.', false],
+  ])('isSubdomain(%s, %s) = %s', (zone, name, want) => {
+    expect(isSubdomain(zone, name)).toBe(want);
+  });
+
+  it('walks parents', () => {
+    expect(parentName('a.b.c.')).toBe('b.c.');
+    expect(parentName('c.')).toBe('.');
+    expect(parentName('.')).toBeUndefined();
+    expect(parentName('a\\.b.c.')).toBe('c.');
+  });
+
+  it('normalises and checks', () => {
+    expect(normalizeName('Example.ORG')).toBe('example.org.');
+    expect(checkName('a'.repeat(64) + '.org')).toMatch(/63/);
+    expect(checkName('ok.example.org')).toBeUndefined();
+  });
+});
