@@ -5,9 +5,13 @@ import type { PluginDefinition } from './plugin.js';
 export class PluginRegistry {
   private readonly defs = new Map<string, PluginDefinition>();
 
-  constructor(defs: readonly PluginDefinition[]) {
+  /** `order` defaults to the fixed plugin order; tests may pass a longer one for test-only plugins. */
+  constructor(
+    defs: readonly PluginDefinition[],
+    private readonly order: readonly string[] = PLUGIN_ORDER,
+  ) {
     for (const d of defs) {
-      if (!PLUGIN_ORDER.includes(d.name)) throw new Error(`plugin ${d.name} has no place in the plugin order`);
+      if (!order.includes(d.name)) throw new Error(`plugin ${d.name} has no place in the plugin order`);
       if (this.defs.has(d.name)) throw new Error(`plugin ${d.name} registered twice`);
       this.defs.set(d.name, d);
     }
@@ -23,6 +27,6 @@ export class PluginRegistry {
 
   /** Registered plugins, outermost first. */
   ordered(): PluginDefinition[] {
-    return PLUGIN_ORDER.filter((n) => this.defs.has(n)).map((n) => this.defs.get(n)!);
+    return this.order.filter((n) => this.defs.has(n)).map((n) => this.defs.get(n)!);
   }
 }

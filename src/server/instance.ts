@@ -135,7 +135,8 @@ export class Instance {
         const l = this.newListener(spec);
         opened.push(l);
         await l.udp.listen();
-        await l.tcp.listen();
+        // Port 0 (tests): TCP follows the port the kernel gave UDP.
+        await l.tcp.listen(spec.port === 0 ? l.udp.port : undefined);
         nextListeners.set(spec.key, l);
       }
       const started: { stop?: () => Promise<void> | void }[] = [];

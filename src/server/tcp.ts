@@ -41,8 +41,10 @@ export class TcpListener {
     return this.sockets.size;
   }
 
-  async listen(): Promise<void> {
-    const { host, port, reusePort } = this.opts;
+  /** Binds; `port` overrides the configured one (to follow an ephemeral UDP port). */
+  async listen(portOverride?: number): Promise<void> {
+    const { host, reusePort } = this.opts;
+    const port = portOverride ?? this.opts.port;
     const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (s) => this.onConnection(s));
     server.maxConnections = this.opts.maxConnections;
     server.on('drop', () => undefined);
