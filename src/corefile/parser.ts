@@ -73,7 +73,7 @@ function replaceEnvReferences(s: string, start: string, end: string, env: Record
   }
 }
 
-function hasUnescapedMeta(p: string): boolean {
+function hasGlobMeta(p: string): boolean {
   return /[*?[\\]/.test(p);
 }
 
@@ -100,7 +100,7 @@ function elementRegExp(pattern: string): RegExp {
  * are not supported (the parser rejects them before calling this).
  */
 export function globFiles(pattern: string): string[] {
-  if (!hasUnescapedMeta(pattern)) {
+  if (!hasGlobMeta(pattern)) {
     try {
       fs.lstatSync(pattern);
       return [pattern];
@@ -112,8 +112,8 @@ export function globFiles(pattern: string): string[] {
   const dirPart = path.dirname(pattern);
   const base = path.basename(pattern);
   const re = elementRegExp(base);
-  if (hasUnescapedMeta(dirPart)) for (const el of dirPart.split('/')) elementRegExp(el);
-  const dirs = hasUnescapedMeta(dirPart) ? globFiles(dirPart) : [dirPart];
+  if (hasGlobMeta(dirPart)) for (const el of dirPart.split('/')) elementRegExp(el);
+  const dirs = hasGlobMeta(dirPart) ? globFiles(dirPart) : [dirPart];
   const out: string[] = [];
   for (const d of dirs) {
     let names: string[];
@@ -250,7 +250,7 @@ class Parser {
     return this.err(`Wrong argument count or unexpected line ending after '${this.val()}'`);
   }
 
-  private env_(s: string): string {
+  private subst(s: string): string {
     return replaceEnvVars(s, this.env);
   }
 
@@ -284,7 +284,7 @@ class Parser {
         if (t.quoted || t.text !== 'import') continue;
         const prev = body[i - 1]?.t;
         const atLineStart = prev === undefined || prev.file !== t.file || prev.line !== t.line;
-        if (atLineStart && this.env_(body[i + 1]!.t.text) === name) {
+        if (atLineStart && this.subst(body[i + 1]!.t.text) === name) {
           throw this.err(`maximum snippet import depth (${MAX_SNIPPET_EXPANSIONS}) exceeded`);
         }
       }
@@ -299,7 +299,7 @@ class Parser {
     let expectingAnother = false;
     for (;;) {
       const tok = this.cur();
-      const tkn = this.env_(this.val());
+      const tkn = this.subst(this.val());
 
       if (tok !== undefined && !tok.t.quoted && tkn === 'import' && this.isNewLine()) {
         this.doImport();
@@ -358,7 +358,7 @@ class Parser {
   /** One directive: the rest of its line and, if it opens one, its whole block. */
   private directive(): void {
     const nameTok = this.cur()!;
-    const dir = this.env_(nameTok.t.text);
+    const dir = this.subst(nameTok.t.text);
     if (this.opts.isDirective !== undefined && !this.opts.isDirective(dir)) {
       throw this.err(`Unknown directive '${dir}'`);
     }
@@ -380,7 +380,7 @@ class Parser {
         continue;
       }
       const t = this.cur()!.t;
-      tokens.push({ ...t, text: this.env_(t.text) });
+      tokens.push({ ...t, text: this.subst(t.text) });
     }
     if (nesting > 0) throw this.eofErr();
     this.directivesOut.push({ name: dir, tokens });
@@ -410,7 +410,7 @@ class Parser {
    */
   private doImport(): void {
     if (!this.nextArg()) throw this.argErr();
-    const pattern = this.env_(this.val());
+    const pattern = this.subst(this.val());
     if (pattern === '') throw this.err('Import requires a non-empty filepath');
     if (this.nextArg()) throw this.err('Import takes only one argument (glob pattern or file)');
 
