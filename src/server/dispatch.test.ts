@@ -89,8 +89,8 @@ describe('Dispatcher', () => {
   it.each([
     ['returned SERVFAIL unwritten', async () => Rcode.SERVFAIL, Rcode.SERVFAIL],
     ['returned REFUSED unwritten', async () => Rcode.REFUSED, Rcode.REFUSED],
-    ['thrown PluginError', async () => { throw new PluginError(Rcode.SERVFAIL, 'plugin/x: boom'); }, Rcode.SERVFAIL],
-    ['panic', async () => { throw new TypeError('bug'); }, Rcode.SERVFAIL],
+    ['thrown PluginError', async (): Promise<number> => { throw new PluginError(Rcode.SERVFAIL, 'plugin/x: boom'); }, Rcode.SERVFAIL],
+    ['panic', async (): Promise<number> => { throw new TypeError('bug'); }, Rcode.SERVFAIL],
     ['synchronous panic', () => { throw new TypeError('sync bug'); }, Rcode.SERVFAIL],
   ])('writes the reply when the chain %s', async (_, serve, rcode) => {
     const h = { name: 'x', serveDNS: serve } as unknown as Handler;
