@@ -86,12 +86,13 @@ describe('Dispatcher', () => {
     expect(r.header.rcode).toBe(Rcode.REFUSED);
   });
 
-  it.each([
+  type Serve = () => Promise<number> | number;
+  it.each<[string, Serve, number]>([
     ['returned SERVFAIL unwritten', async () => Rcode.SERVFAIL, Rcode.SERVFAIL],
     ['returned REFUSED unwritten', async () => Rcode.REFUSED, Rcode.REFUSED],
     ['thrown PluginError', async (): Promise<number> => { throw new PluginError(Rcode.SERVFAIL, 'plugin/x: boom'); }, Rcode.SERVFAIL],
     ['panic', async (): Promise<number> => { throw new TypeError('bug'); }, Rcode.SERVFAIL],
-    ['synchronous panic', () => { throw new TypeError('sync bug'); }, Rcode.SERVFAIL],
+    ['synchronous panic', (): number => { throw new TypeError('sync bug'); }, Rcode.SERVFAIL],
   ])('writes the reply when the chain %s', async (_, serve, rcode) => {
     const h = { name: 'x', serveDNS: serve } as unknown as Handler;
     const dd = new Dispatcher(spec({ '.': block(h) }));
