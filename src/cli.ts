@@ -53,7 +53,8 @@ function corefileSource(conf: string | undefined, port: number): CorefileSource 
       try {
         return { contents: await readFile(file, 'utf8'), file };
       } catch (e) {
-        throw new Error(`Corefile ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new Error(code === 'ENOENT' ? `open ${file}: no such file or directory` : `open ${file}: ${(e as Error).message}`);
       }
     },
   };
@@ -168,6 +169,8 @@ export function buildProgram(registry: PluginRegistry): Command {
     .option('--dns.tcp.maxconns <n>', 'open TCP connections allowed per listener', countArg, 1000)
     .option('--debug', 'log debug messages')
     .allowExcessArguments(false)
+    // `exdns validate -conf FILE`: options after the subcommand belong to it.
+    .enablePositionalOptions()
     .action(async (opts: RunOptions) => {
       if (opts.version) {
         console.log(`exdns-${VERSION}\n${process.platform}/${process.arch}, node ${process.version}`);

@@ -129,7 +129,7 @@ export class Instance {
       for (const spec of next.listeners) {
         const old = this.listeners.get(spec.key);
         if (old) {
-          nextListeners.set(spec.key, { ...old, spec });
+          nextListeners.set(spec.key, old);
           continue;
         }
         const l = this.newListener(spec);
@@ -156,11 +156,16 @@ export class Instance {
       throw e;
     }
 
-    // Swap: new dispatchers for kept listeners route with the new zones from now on.
-    for (const [key, l] of nextListeners) {
-      const dispatcher = new Dispatcher(l.spec);
-      l.dispatcher = dispatcher;
-      nextListeners.set(key, l);
+    // Swap: kept listeners get the new zones and chains in place (their sockets dispatch through
+    // `l.dispatcher`); the old dispatcher's in-flight queries finish on the old chains.
+    const retired: Dispatcher[] = [];
+    for (const spec of next.listeners) {
+      const l = nextListeners.get(spec.key)!;
+      if (l.spec !== spec) {
+        retired.push(l.dispatcher);
+        l.spec = spec;
+        l.dispatcher = new Dispatcher(spec);
+      }
     }
     const prev = this.config;
     const prevListeners = this.listeners;
@@ -172,8 +177,13 @@ export class Instance {
     log.info(`plugin/reload: Running configuration SHA512 = ${hash}`);
 
     for (const [key, l] of prevListeners) {
-      if (!nextListeners.has(key)) await Promise.all([l.udp.close(), l.tcp.close(1000)]);
+      if (!nextListeners.has(key)) {
+        retired.push(l.dispatcher);
+        await Promise.all([l.udp.close(), l.tcp.close(1000)]);
+      }
     }
+    // Old plugins stop once the queries they are serving have finished (bounded).
+    await Promise.race([Promise.all(retired.map((d) => d.idle())), new Promise((r) => setTimeout(r, 5000).unref())]);
     if (prev) await stopPlugins(prev);
   }
 

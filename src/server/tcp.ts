@@ -76,6 +76,7 @@ export class TcpListener {
     let inflight = 0;
     let ended = false;
     let timer: NodeJS.Timeout | undefined;
+    let awaitingDrain = false;
     const o = this.opts;
 
     const arm = () => {
@@ -94,9 +95,11 @@ export class TcpListener {
       const frame = Buffer.allocUnsafe(wire.length + 2);
       frame.writeUInt16BE(wire.length, 0);
       wire.copy(frame, 2);
-      if (!s.write(frame)) {
+      if (!s.write(frame) && !awaitingDrain) {
+        awaitingDrain = true;
         s.pause();
         s.once('drain', () => {
+          awaitingDrain = false;
           if (inflight < o.maxInflightPerConnection) s.resume();
         });
       }
@@ -114,7 +117,7 @@ export class TcpListener {
           if (finished) return;
           finished = true;
           inflight--;
-          if (s.isPaused() && inflight < o.maxInflightPerConnection && s.writableNeedDrain === false) s.resume();
+          if (s.isPaused() && inflight < o.maxInflightPerConnection && !awaitingDrain) s.resume();
           arm();
           maybeFinish();
         };
