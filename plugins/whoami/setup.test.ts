@@ -1,24 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { Dispenser } from '../../src/corefile/dispenser.js';
+import { lex as lexCorefile } from '../../src/corefile/lexer.js';
 import type { Token } from '../../src/corefile/types.js';
 import type { SetupContext } from '../../src/plugin/plugin.js';
 import { parse, plugin } from './setup.js';
 
-/** Minimal Corefile tokenizer for directive snippets (words, quoted strings, comments, lines). */
-function lex(src: string): Token[] {
-  const out: Token[] = [];
-  let line = 1;
-  for (const m of src.matchAll(/"((?:[^"\\]|\\[\s\S])*)"|#[^\n]*|(\n)|([^\s"]+)|\s/g)) {
-    if (m[2] !== undefined) line++;
-    else if (m[3] !== undefined) out.push({ text: m[3], file: 'Corefile', line, quoted: false, lineBreaks: 0 });
-    else if (m[1] !== undefined) {
-      const lineBreaks = m[1].split('\n').length - 1;
-      out.push({ text: m[1].replace(/\\(.)/g, '$1'), file: 'Corefile', line, quoted: true, lineBreaks });
-      line += lineBreaks;
-    }
-  }
-  return out;
-}
+const lex = (src: string): Token[] => lexCorefile(src, 'Corefile');
 
 describe('whoami setup', () => {
   const tests: Array<{ input: string; err?: string }> = [

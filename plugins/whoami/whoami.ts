@@ -9,29 +9,9 @@ import type { ResponseWriter } from '../../src/plugin/writer.js';
 import { Flag, HEADER_SIZE, QClass, QType } from '../../src/wire/constants.js';
 import { ipv4Bytes, ipv6Bytes } from '../../src/wire/ip.js';
 import { PreparedReply } from '../../src/wire/reply.js';
-import { newMessage, rr, toDns2Name, type Message, type Question, type Resource } from '../../src/wire/message.js';
+import { rr, type Resource } from '../../src/wire/message.js';
 
 export const name = 'whoami';
-
-/** A reply skeleton for `req` (miekg's SetReply): ID, opcode, RD, CD and the question copied. */
-export function replyTo(req: Request): Message {
-  const m = newMessage();
-  const h = m.header;
-  const q = req.query;
-  h.id = q.id;
-  h.qr = 1;
-  h.opcode = q.opcode;
-  h.aa = 0;
-  h.tc = 0;
-  h.rd = q.rd ? 1 : 0;
-  h.ra = 0;
-  h.z = 0;
-  h.ad = 0;
-  h.cd = q.cd ? 1 : 0;
-  h.rcode = 0;
-  m.questions.push({ name: toDns2Name(req.qname), type: req.qtype, class: req.qclass } as Question);
-  return m;
-}
 
 /** The client's address as A (IPv4, including IPv4-mapped IPv6) or AAAA (IPv6). */
 function addressRecord(owner: string, ip: string): Resource {
@@ -89,7 +69,7 @@ export class Whoami implements Handler {
       w.write(new PreparedReply(Flag.AA, 0, 0, fast.count, fast.tail, req.query.questionEnd - HEADER_SIZE));
       return 0;
     }
-    const m = replyTo(req);
+    const m = req.reply();
     m.header.aa = 1;
     const qname = req.qname;
     const srvName = qname === '.' ? `_${req.proto}.` : `_${req.proto}.${qname}`;

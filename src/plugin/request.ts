@@ -4,7 +4,7 @@
  * changed request (withQuestion).
  */
 import { HEADER_SIZE, MIN_UDP_PAYLOAD } from '../wire/constants.js';
-import { decodeMessage, type Message } from '../wire/message.js';
+import { decodeMessage, newMessage, toDns2Name, type Message, type Question } from '../wire/message.js';
 import { encodeName } from '../wire/name.js';
 import { parseQuery, Query } from '../wire/query.js';
 
@@ -88,6 +88,26 @@ export class Request {
   message(): Message {
     if (this.decoded === undefined) this.decoded = decodeMessage(this.query.raw);
     return this.decoded;
+  }
+
+  /** A reply skeleton (miekg's SetReply): ID, opcode, RD, CD and the client's question. */
+  reply(): Message {
+    const m = newMessage();
+    const h = m.header;
+    const q = this.query;
+    h.id = q.id;
+    h.qr = 1;
+    h.opcode = q.opcode;
+    h.aa = 0;
+    h.tc = 0;
+    h.rd = q.rd ? 1 : 0;
+    h.ra = 0;
+    h.z = 0;
+    h.ad = 0;
+    h.cd = q.cd ? 1 : 0;
+    h.rcode = 0;
+    m.questions.push({ name: toDns2Name(this.qname), type: q.qtype, class: q.qclass } as Question);
+    return m;
   }
 
   metadata(key: string): string | undefined {
