@@ -4,10 +4,11 @@ import { plugin as any } from './any/setup.js';
 import { plugin as bind } from './bind/setup.js';
 import { plugin as errors } from './errors/setup.js';
 import { plugin as health } from './health/setup.js';
+import { plugin as k8s_gateway } from './k8s_gateway/setup.js';
 import { plugin as log } from './log/setup.js';
 import { plugin as prometheus } from './prometheus/setup.js';
 import { plugin as ready } from './ready/setup.js';
 import { plugin as reload } from './reload/setup.js';
 import { plugin as whoami } from './whoami/setup.js';
 
-export const plugins: readonly PluginDefinition[] = [any, bind, errors, health, log, prometheus, ready, reload, whoami];
+export const plugins: readonly PluginDefinition[] = [any, bind, errors, health, k8s_gateway, log, prometheus, ready, reload, whoami];

@@ -89,6 +89,8 @@ export interface PluginInstance {
   shutdown?(): Promise<void> | void;
   /** The server passes non-IN classes to blocks holding such a plugin (CoreDNS: chaos, forward). */
   readonly acceptsAnyClass?: boolean;
+  /** Master-file (RFC 1035) text of the zones this plugin answers from data (`exdns records`). */
+  records?(): string;
   /** Listen addresses the block is restricted to (the bind plugin). */
   readonly listenHosts?: readonly string[];
 }

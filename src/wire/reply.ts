@@ -21,7 +21,10 @@ export class PreparedReply {
     readonly nscount: number,
     readonly arcount: number,
     readonly tail: Buffer,
-    /** Wire length of the question this tail was built for (name + 4). */
+    /**
+     * Wire length of the question this tail was built for (name + 4), or ANY_QUESTION when the
+     * tail holds no compression pointers and fits every question.
+     */
     readonly questionLength: number,
   ) {}
 
@@ -46,6 +49,9 @@ export class PreparedReply {
     );
   }
 }
+
+/** `questionLength` of a position-independent tail (negative answers shared by a whole zone). */
+export const ANY_QUESTION = -1;
 
 export type Reply = Message | PreparedReply;
 
@@ -183,7 +189,7 @@ export function finalizeReply(q: Query, reply: Reply, limit: number): Buffer {
   let extRcode = 0;
 
   if (reply instanceof PreparedReply) {
-    if (reply.questionLength !== qEnd - HEADER_SIZE) throw new Error('prepared reply does not match the question');
+    if (reply.questionLength !== qEnd - HEADER_SIZE && reply.questionLength !== ANY_QUESTION) throw new Error('prepared reply does not match the question');
     const size = qEnd + reply.tail.length;
     out = Buffer.allocUnsafe(size + reserve);
     out[0] = q.raw[0]!;

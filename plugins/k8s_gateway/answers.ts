@@ -1,0 +1,127 @@
+/**
+ * Answers in wire form, built when data changes and served as-is: one prepared reply per
+ * (name, type) for names that hold records, and per zone the SOA, NS (with glue) and the
+ * negative replies. Negative replies carry only the zone's SOA, written without compression,
+ * so one buffer serves every question in the zone.
+ */
+import { Flag, HEADER_SIZE, QType, Rcode } from '../../src/wire/constants.js';
+import { encodeName } from '../../src/wire/name.js';
+import { ANY_QUESTION, PreparedReply } from '../../src/wire/reply.js';
+import { RRWriter, rdata } from '../../src/wire/rrwriter.js';
+import type { MxData, RData, RecordSet, RRSet, SrvData } from './records.js';
+
+/** Upstream's fixed SOA timers and the TTL of SOA and NS records. */
+export const SOA_TIMERS = { refresh: 7200, retry: 1800, expire: 86400, minimum: 60 } as const;
+export const SOA_TTL = 60;
+
+function encodeRData(type: number, d: RData): Buffer {
+  switch (type) {
+    case QType.A:
+      return rdata.a(d as string);
+    case QType.AAAA:
+      return rdata.aaaa(d as string);
+    case QType.TXT:
+      return rdata.txt(d as string);
+    case QType.SRV: {
+      const s = d as SrvData;
+      return rdata.srv(s.priority, s.weight, s.port, s.target);
+    }
+    case QType.MX: {
+      const m = d as MxData;
+      return rdata.mx(m.preference, m.exchange);
+    }
+    default:
+      return rdata.name(d as string);
+  }
+}
+
+function writeSet(w: RRWriter, owner: string, set: RRSet): void {
+  for (const d of set.data) w.rr(owner, set.type, set.ttl, encodeRData(set.type, d));
+}
+
+/** The prepared replies of one name. */
+export class NameAnswers {
+  private any: PreparedReply | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly records: RecordSet,
+    private readonly byType: ReadonlyMap<number, PreparedReply>,
+    /** When the name is a CNAME: the reply for every type. */
+    private readonly alias: PreparedReply | undefined,
+    private readonly base: number,
+  ) {}
+
+  /** The positive reply for this type, or undefined (NODATA). */
+  get(qtype: number): PreparedReply | undefined {
+    if (this.alias !== undefined) return this.alias;
+    const r = this.byType.get(qtype);
+    if (r !== undefined || qtype !== QType.ANY) return r;
+    // ANY is rare: every RRset, built on first use.
+    if (this.any === undefined) {
+      const w = new RRWriter(this.base);
+      for (const set of this.records.values()) writeSet(w, this.name, set);
+      this.any = new PreparedReply(Flag.AA, w.count, 0, 0, w.finish(), this.base - HEADER_SIZE);
+    }
+    return this.any;
+  }
+}
+
+export function buildNameAnswers(name: string, records: RecordSet): NameAnswers {
+  const base = HEADER_SIZE + encodeName(name).length + 4;
+  const byType = new Map<number, PreparedReply>();
+  let alias: PreparedReply | undefined;
+  for (const set of records.values()) {
+    const w = new RRWriter(base, 64);
+    writeSet(w, name, set);
+    const reply = new PreparedReply(Flag.AA, w.count, 0, 0, w.finish(), base - HEADER_SIZE);
+    if (set.type === QType.CNAME) alias = reply;
+    else byType.set(set.type, reply);
+  }
+  return new NameAnswers(name, records, byType, alias, base);
+}
+
+export interface ZoneSpec {
+  readonly zone: string;
+  /** `<apex>.<zone>`: SOA MNAME and first NS. */
+  readonly apex: string;
+  readonly secondary: string | undefined;
+}
+
+/** Per-zone replies; rebuilt when the serial or the nameservers' addresses change. */
+export class ZoneAnswers {
+  readonly soa: PreparedReply;
+  readonly nodata: PreparedReply;
+  readonly nxdomain: PreparedReply;
+  readonly ns: PreparedReply;
+  readonly soaRecord: string;
+
+  constructor(
+    readonly spec: ZoneSpec,
+    readonly serial: number,
+    glue: (name: string) => RecordSet | undefined,
+  ) {
+    const { zone, apex, secondary } = spec;
+    const rname = `hostmaster.${apex}`;
+    const t = SOA_TIMERS;
+    const soaRdata = rdata.soa(apex, rname, serial, t.refresh, t.retry, t.expire, t.minimum);
+    const soa = new RRWriter(-1).rr(zone, QType.SOA, SOA_TTL, soaRdata).finish();
+    this.soaRecord = `${zone} ${SOA_TTL} IN SOA ${apex} ${rname} ${serial} ${t.refresh} ${t.retry} ${t.expire} ${t.minimum}`;
+    this.soa = new PreparedReply(Flag.AA, 1, 0, 0, soa, ANY_QUESTION);
+    this.nodata = new PreparedReply(Flag.AA, 0, 1, 0, soa, ANY_QUESTION);
+    this.nxdomain = new PreparedReply(Flag.AA | Rcode.NXDOMAIN, 0, 1, 0, soa, ANY_QUESTION);
+
+    const servers = secondary === undefined ? [apex] : [apex, secondary];
+    const w = new RRWriter(-1);
+    for (const s of servers) w.rr(zone, QType.NS, SOA_TTL, rdata.name(s));
+    const answers = w.count;
+    for (const s of servers) {
+      const rs = glue(s);
+      for (const type of [QType.A, QType.AAAA]) {
+        const set = rs?.get(type);
+        if (set !== undefined) writeSet(w, s, set);
+      }
+    }
+    this.ns = new PreparedReply(Flag.AA, answers, 0, w.count - answers, w.finish(), ANY_QUESTION);
+  }
+}
