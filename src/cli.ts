@@ -11,9 +11,11 @@ import { plugins } from '../plugins/index.js';
 import { PluginRegistry } from './plugin/registry.js';
 import { Instance, type CorefileSource } from './server/instance.js';
 import { VERSION } from './version.js';
-import { log, setDebug } from './log.js';
+import { log, setDebug, setLogSink } from './log.js';
+import { parseDuration } from './plugin/duration.js';
+import type { PluginInstance } from './plugin/plugin.js';
 
-const LONG_FLAGS = ['conf', 'dns.port', 'plugins', 'version', 'quiet', 'pidfile', 'workers', 'dns.tcp.maxconns', 'debug'];
+const LONG_FLAGS = ['conf', 'dns.port', 'plugins', 'version', 'quiet', 'pidfile', 'workers', 'dns.tcp.maxconns', 'debug', 'timeout'];
 
 /** `-conf x`, `-conf=x`, `--conf x` all mean the same (Go flag syntax). */
 export function normalizeArgs(argv: readonly string[]): string[] {
@@ -194,7 +196,39 @@ export function buildProgram(registry: PluginRegistry): Command {
       const zones = cfg.listeners.flatMap((l) => [...l.zones.keys()].map((z) => `${z}:${l.port}`));
       console.log(`${file}: OK (${cfg.blocks.length} server block${cfg.blocks.length === 1 ? '' : 's'}: ${zones.join(' ')})`);
     });
+  program
+    .command('records')
+    .description('load the configured sources, wait until they have synced, print every zone in master-file format and exit')
+    .option('--conf <file>', 'Corefile to load', 'Corefile')
+    .option('-p, --dns.port <port>', 'default port for dns:// server blocks', portArg, 53)
+    .option('--timeout <duration>', 'how long to wait for the sources to sync (Go duration)', '30s')
+    .action(async (opts: { conf: string; 'dns.port': number; timeout: string }) => {
+      // Standard output carries the zones; logs go to standard error.
+      setLogSink((line) => process.stderr.write(line + '\n'));
+      const timeout = parseDuration(opts.timeout);
+      const { contents, file } = await corefileSource(opts.conf, opts['dns.port']).load();
+      const cfg = Instance.validate(contents, file, { registry, defaultPort: opts['dns.port'] });
+      const all = cfg.blocks.flatMap((b) => b.plugins.map((p) => p.instance));
+      const sources = all.filter((i) => typeof i.records === 'function');
+      if (sources.length === 0) throw new Error(`${file}: no plugin in this configuration serves records from data (k8s_gateway)`);
+      try {
+        console.log(await recordsOf(sources, timeout));
+      } finally {
+        for (const i of sources) await i.stop?.();
+      }
+    });
   return program;
+}
+
+/** Starts the instances, waits until every one is ready, and returns their zone listings. */
+async function recordsOf(instances: readonly PluginInstance[], timeoutMs: number): Promise<string> {
+  for (const i of instances) await i.start?.();
+  const deadline = Date.now() + timeoutMs;
+  while (!instances.every((i) => i.ready?.() ?? true)) {
+    if (Date.now() > deadline) throw new Error(`sources did not sync within ${timeoutMs / 1000}s`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return instances.map((i) => i.records!()).join('\n');
 }
 
 export async function main(argv: readonly string[]): Promise<void> {

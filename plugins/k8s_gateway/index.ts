@@ -81,7 +81,8 @@ class NameNode {
 
 const REVERSE_SUFFIXES = ['in-addr.arpa.', 'ip6.arpa.'];
 
-function isReverseZone(z: string): boolean {
+/** A zone under in-addr.arpa or ip6.arpa: it holds PTR records for the forward names' addresses. */
+export function isReverseZone(z: string): boolean {
   return REVERSE_SUFFIXES.some((s) => isSubdomain(s, z));
 }
 

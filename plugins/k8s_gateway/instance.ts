@@ -5,7 +5,7 @@
 import type { Logger } from '../../src/log.js';
 import type { Handler, PluginInstance } from '../../src/plugin/plugin.js';
 import { AnswerTable, K8sGateway } from './gateway.js';
-import { HostIndex } from './index.js';
+import { HostIndex, isReverseZone } from './index.js';
 import { parseSelector, matches } from './labels.js';
 import { indexNames, indexObjects, indexUpdates, invalidObjects, sourceSynced } from './metrics.js';
 import { HostResolver } from './resolver.js';
@@ -88,12 +88,16 @@ export class GatewayInstance implements PluginInstance {
       resolver = new HostResolver(config.resolveInterval, (h, v4, v6) => this.index.setResolved(h, v4, v6), log);
     }
     this.resolver = resolver;
+    // A reverse zone's nameservers are the forward zone's: `dns1.kube-system.2.0.192.in-addr.arpa.`
+    // would be a name nobody can resolve.
+    const forward = config.zones.find((z) => !isReverseZone(z));
+    const nsZone = (zone: string) => (isReverseZone(zone) && forward !== undefined ? forward : zone);
     this.table = new AnswerTable(
       this.index,
       config.zones.map((zone) => ({
         zone,
-        apex: relativeTo(config.apex, zone),
-        secondary: config.secondary === undefined ? undefined : relativeTo(config.secondary, zone),
+        apex: relativeTo(config.apex, nsZone(zone)),
+        secondary: config.secondary === undefined ? undefined : relativeTo(config.secondary, nsZone(zone)),
       })),
       config.fallthrough,
     );
