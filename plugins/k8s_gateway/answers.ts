@@ -47,15 +47,15 @@ export class NameAnswers {
     readonly name: string,
     readonly records: RecordSet,
     private readonly byType: ReadonlyMap<number, PreparedReply>,
-    /** When the name is a CNAME: the reply for every type. */
+    /** When the name is a CNAME: the reply for types the chain's end does not hold. */
     private readonly alias: PreparedReply | undefined,
     private readonly base: number,
   ) {}
 
   /** The positive reply for this type, or undefined (NODATA). */
   get(qtype: number): PreparedReply | undefined {
-    if (this.alias !== undefined) return this.alias;
     const r = this.byType.get(qtype);
+    if (this.alias !== undefined) return r ?? this.alias;
     if (r !== undefined || qtype !== QType.ANY) return r;
     // ANY is rare: every RRset, built on first use.
     if (this.any === undefined) {
@@ -67,16 +67,47 @@ export class NameAnswers {
   }
 }
 
-export function buildNameAnswers(name: string, records: RecordSet): NameAnswers {
+/** A name reached by following a CNAME inside the index, with its records. */
+export interface ChainLink {
+  readonly name: string;
+  readonly records: RecordSet;
+}
+
+/**
+ * `chain`: for a CNAME name, the in-zone names its alias leads to (RFC 1034 §4.3.2: the server
+ * follows the chain as far as its own data goes, so the client needs no second query).
+ */
+export function buildNameAnswers(name: string, records: RecordSet, chain: readonly ChainLink[] = []): NameAnswers {
   const base = HEADER_SIZE + encodeName(name).length + 4;
   const byType = new Map<number, PreparedReply>();
   let alias: PreparedReply | undefined;
-  for (const set of records.values()) {
+  const prepared = (sets: readonly [string, RRSet][]): PreparedReply => {
     const w = new RRWriter(base, 64);
-    writeSet(w, name, set);
-    const reply = new PreparedReply(Flag.AA, w.count, 0, 0, w.finish(), base - HEADER_SIZE);
-    if (set.type === QType.CNAME) alias = reply;
-    else byType.set(set.type, reply);
+    for (const [owner, set] of sets) writeSet(w, owner, set);
+    return new PreparedReply(Flag.AA, w.count, 0, 0, w.finish(), base - HEADER_SIZE);
+  };
+  const cname = records.get(QType.CNAME);
+  if (cname === undefined) {
+    for (const set of records.values()) byType.set(set.type, prepared([[name, set]]));
+    return new NameAnswers(name, records, byType, undefined, base);
+  }
+  // The CNAME itself, then each alias in the chain; the last link's data answers by type.
+  const aliases: [string, RRSet][] = [[name, cname]];
+  let last: ChainLink | undefined;
+  for (const link of chain) {
+    const next = link.records.get(QType.CNAME);
+    if (next === undefined) {
+      last = link;
+      break;
+    }
+    aliases.push([link.name, next]);
+  }
+  alias = prepared(aliases);
+  byType.set(QType.CNAME, prepared([[name, cname]]));
+  if (last !== undefined) {
+    for (const set of last.records.values()) {
+      if (set.type !== QType.CNAME) byType.set(set.type, prepared([...aliases, [last.name, set]]));
+    }
   }
   return new NameAnswers(name, records, byType, alias, base);
 }

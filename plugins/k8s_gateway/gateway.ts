@@ -14,16 +14,22 @@ import type { ResponseWriter } from '../../src/plugin/writer.js';
 import { QType, Rcode } from '../../src/wire/constants.js';
 import { isSubdomain, parentName } from '../../src/wire/name.js';
 import type { PreparedReply } from '../../src/wire/reply.js';
-import { buildNameAnswers, type NameAnswers, ZoneAnswers, type ZoneSpec } from './answers.js';
+import { buildNameAnswers, type ChainLink, type NameAnswers, ZoneAnswers, type ZoneSpec } from './answers.js';
+import type { RecordSet } from './records.js';
 import type { HostIndex } from './index.js';
 
 export const name = 'k8s_gateway';
 
 const WILDCARD_CACHE_SIZE = 10_000;
+/** CNAME hops followed inside the index (CoreDNS's file plugin stops at 8 as well). */
+const MAX_CHAIN = 8;
 
 /** The answering state of one plugin instance, fed by its index. */
 export class AnswerTable {
   private readonly names = new Map<string, NameAnswers>();
+  /** CNAME chains inside the index: target -> names whose answer includes it, and back. */
+  private readonly aliasUsers = new Map<string, Set<string>>();
+  private readonly aliasTargets = new Map<string, string[]>();
   private readonly zones = new Map<string, ZoneAnswers>();
   /** Zones, longest first, so the first match is the most specific. */
   private readonly zoneOrder: readonly string[];
@@ -40,15 +46,56 @@ export class AnswerTable {
     this.serial = Math.floor(now() / 1000) >>> 0;
     this.rebuildZones();
     index.onChange((changed) => {
-      for (const n of changed) {
-        const rs = index.records(n);
-        if (rs === undefined) this.names.delete(n);
-        else this.names.set(n, buildNameAnswers(n, rs));
-      }
+      const todo = new Set(changed);
+      for (const n of changed) for (const user of this.aliasUsers.get(n) ?? []) todo.add(user);
+      for (const n of todo) this.rebuild(n);
       this.wildcards.clear();
       this.serial = Math.max(this.serial + 1, Math.floor(now() / 1000)) >>> 0;
       this.rebuildZones();
     });
+  }
+
+  private rebuild(name: string): void {
+    for (const t of this.aliasTargets.get(name) ?? []) this.aliasUsers.get(t)?.delete(name);
+    this.aliasTargets.delete(name);
+    const rs = this.index.records(name);
+    if (rs === undefined) {
+      this.names.delete(name);
+      return;
+    }
+    const chain = this.chase(rs);
+    if (chain.targets.length > 0) {
+      this.aliasTargets.set(name, chain.targets);
+      for (const t of chain.targets) {
+        let users = this.aliasUsers.get(t);
+        if (users === undefined) {
+          users = new Set();
+          this.aliasUsers.set(t, users);
+        }
+        users.add(name);
+      }
+    }
+    this.names.set(name, buildNameAnswers(name, rs, chain.links));
+  }
+
+  /**
+   * Follows a CNAME through the index, at most MAX_CHAIN hops and never in a loop. `targets`
+   * lists every name looked up, found or not, so the answer is rebuilt when any of them changes.
+   */
+  private chase(rs: RecordSet): { links: ChainLink[]; targets: string[] } {
+    const links: ChainLink[] = [];
+    const targets: string[] = [];
+    let cname = rs.get(QType.CNAME);
+    while (cname !== undefined && links.length < MAX_CHAIN) {
+      const target = cname.data[0] as string;
+      if (targets.includes(target)) break;
+      targets.push(target);
+      const next = this.index.records(target);
+      if (next === undefined) break;
+      links.push({ name: target, records: next });
+      cname = next.get(QType.CNAME);
+    }
+    return { links, targets };
   }
 
   get currentSerial(): number {
@@ -110,7 +157,7 @@ export class AnswerTable {
         if (rs === undefined) return undefined;
         let na = this.wildcards.get(qname);
         if (na === undefined || na.records !== rs) {
-          na = buildNameAnswers(qname, rs);
+          na = buildNameAnswers(qname, rs, this.chase(rs).links);
           this.wildcards.set(qname, na);
         }
         return na;

@@ -31,6 +31,9 @@ export const defaultSource: SourceFactory = (cfg, kinds, log) => {
   };
 };
 
+/** Objects whose problems are remembered (to log each once). */
+const MAX_REPORTED = 10_000;
+
 function relativeTo(name: string, zone: string): string {
   return zone === '.' ? `${name}.` : `${name}.${zone}`;
 }
@@ -154,6 +157,8 @@ export class GatewayInstance implements PluginInstance {
     const id = `${kind}/${key}`;
     let seen = this.reported.get(id);
     if (seen === undefined) {
+      // Bounded: churn of many broken objects must not grow memory without end.
+      if (this.reported.size >= MAX_REPORTED) this.reported.clear();
       seen = new Set();
       this.reported.set(id, seen);
     }

@@ -2,6 +2,7 @@
  * Reading rules shared by every extractor: the ignore label, TTL annotations, load-balancer
  * status targets and defensive accessors for untrusted object fields.
  */
+import { parseDuration } from '../../../src/plugin/duration.js';
 import { canonicalIp, normalizeHostname } from '../names.js';
 import type { KubeObject, NameContribution, Problem, Target } from '../types.js';
 
@@ -32,12 +33,25 @@ export function externalDnsAnnotation(obj: KubeObject, suffix: string): string |
 
 export const MAX_TTL = 2147483647;
 
-/** A TTL in whole seconds (0..2^31-1), or an error text. */
+/**
+ * A TTL in whole seconds (0..2^31-1): a number, decimal digits, or a Go duration such as `10m`
+ * (external-dns accepts both in its ttl annotation). Returns an error text when invalid.
+ */
 export function parseTtl(v: unknown): number | string {
   if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_TTL) return v;
-  if (typeof v === 'string' && /^\d{1,10}$/.test(v.trim())) {
-    const n = Number(v.trim());
-    if (n <= MAX_TTL) return n;
+  if (typeof v === 'string') {
+    const t = v.trim();
+    if (/^\d{1,10}$/.test(t)) {
+      const n = Number(t);
+      if (n <= MAX_TTL) return n;
+    } else if (/^[\d.]+[a-zµ]/.test(t)) {
+      try {
+        const ms = parseDuration(t);
+        if (ms >= 0 && ms / 1000 <= MAX_TTL) return Math.floor(ms / 1000);
+      } catch {
+        // fall through to the error below
+      }
+    }
   }
   return `invalid TTL ${JSON.stringify(v)}`;
 }
