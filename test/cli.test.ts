@@ -385,3 +385,31 @@ describe('serving', () => {
     expectWhoami(m, m.header.id);
   });
 });
+
+describe('records', () => {
+  it('prints every zone of the demo in master-file format, logs on stderr', () => {
+    const r = run(['records', '-conf', path.join(root, 'examples', 'demo', 'Corefile')], { cwd: root });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^\$ORIGIN apps\.example\.com\.$/m);
+    expect(r.stdout).toMatch(/^apps\.example\.com\. 60 IN SOA dns1\.kube-system\.apps\.example\.com\. hostmaster\.dns1\.kube-system\.apps\.example\.com\. \d+ 7200 1800 86400 60$/m);
+    expect(r.stdout).toContain('shop.apps.example.com. 60 IN A 192.0.2.10');
+    expect(r.stdout).toContain('shop.apps.example.com. 60 IN AAAA 2001:db8::10');
+    expect(r.stdout).toContain('*.preview.apps.example.com. 30 IN A 192.0.2.11');
+    expect(r.stdout).toContain('10.2.0.192.in-addr.arpa. 60 IN PTR shop.apps.example.com.');
+    expect(r.stdout).not.toContain('[INFO]');
+    expect(r.stderr).toContain('[INFO] plugin/k8s_gateway: synced');
+  });
+
+  it('fails clearly when nothing in the Corefile serves records', () => {
+    const r = run(['records', '-conf', file('records-none.Corefile', '. {\n    whoami\n}\n')], { cwd: dir('records-none') });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('no plugin in this configuration serves records');
+  });
+
+  it('fails with the file name when a manifest is missing', () => {
+    const conf = file('records-missing.Corefile', 'example.com {\n    k8s_gateway {\n        manifests /nonexistent/exdns-manifests\n    }\n}\n');
+    const r = run(['records', '-conf', conf], { cwd: dir('records-missing') });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('/nonexistent/exdns-manifests');
+  });
+});
