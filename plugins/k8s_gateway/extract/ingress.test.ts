@@ -163,8 +163,14 @@ const cases: Case[] = [
     names: [{ name: 'a.example.org', ttl: 60, targets: [A1] }],
   },
   {
-    name: 'an invalid ttl is reported and ignored',
+    name: 'a Go duration ttl is read as seconds (external-dns accepts both)',
     obj: ingress(['a.example.org'], undefined, { annotations: { 'external-dns.kubernetes.io/ttl': '5m' } }),
+    names: [{ name: 'a.example.org', targets: [A1], ttl: 300 }],
+    problems: [],
+  },
+  {
+    name: 'an invalid ttl is reported and ignored',
+    obj: ingress(['a.example.org'], undefined, { annotations: { 'external-dns.kubernetes.io/ttl': 'soon' } }),
     names: [{ name: 'a.example.org', targets: [A1] }],
     problems: ['invalid_ttl'],
   },
