@@ -61,7 +61,11 @@ export function parseTtl(v: unknown): number | string {
  * A bad value is reported and ignored.
  */
 export function annotationTtl(obj: KubeObject, problems: Problem[]): number | undefined {
-  const raw = annotation(obj, GARDENER_TTL) ?? externalDnsAnnotation(obj, 'ttl');
+  return reportedTtl(annotation(obj, GARDENER_TTL) ?? externalDnsAnnotation(obj, 'ttl'), problems);
+}
+
+/** parseTtl for an optional annotation value; a bad value is reported and ignored. */
+function reportedTtl(raw: string | undefined, problems: Problem[]): number | undefined {
   if (raw === undefined) return undefined;
   const t = parseTtl(raw);
   if (typeof t === 'string') {
@@ -200,14 +204,7 @@ export function gardenerClassMatches(obj: KubeObject, gardenerClass: string): bo
  */
 export function classAwareTtl(obj: KubeObject, gardenerClass: string, problems: Problem[]): number | undefined {
   if (gardenerClassMatches(obj, gardenerClass)) return annotationTtl(obj, problems);
-  const raw = externalDnsAnnotation(obj, 'ttl');
-  if (raw === undefined) return undefined;
-  const t = parseTtl(raw);
-  if (typeof t === 'string') {
-    problems.push({ reason: 'invalid_ttl', detail: t });
-    return undefined;
-  }
-  return t;
+  return reportedTtl(externalDnsAnnotation(obj, 'ttl'), problems);
 }
 
 /** A comma-separated annotation value (hostname lists): all whitespace removed, empty entries dropped. */
