@@ -139,7 +139,10 @@ export class AnswerTable {
     // below it is never handed on (upstream's apex sub-tree).
     if (qname === z.spec.apex) return z.nodata;
     if (isSubdomain(z.spec.apex, qname)) return z.nxdomain;
-    if (this.index.hasDescendants(qname)) return this.fallthrough.through(qname) ? undefined : z.nodata;
+    // Its ancestors are then empty non-terminals: NXDOMAIN there would deny it (RFC 8020).
+    if (this.index.hasDescendants(qname) || isSubdomain(qname, z.spec.apex)) {
+      return this.fallthrough.through(qname) ? undefined : z.nodata;
+    }
     const wild = this.wildcard(qname, zone);
     if (wild !== undefined) return wild.get(qtype) ?? z.nodata;
     return this.fallthrough.through(qname) ? undefined : z.nxdomain;
@@ -151,8 +154,10 @@ export class AnswerTable {
    */
   private wildcard(qname: string, zone: string): NameAnswers | undefined {
     const parent = parentName(qname);
+    const apex = this.zones.get(zone)!.spec.apex;
     for (let a = parent; a !== undefined; a = parentName(a)) {
-      if (a === zone || this.index.exists(a)) {
+      // The nameserver's name and its ancestors exist (see answer), Service or not.
+      if (a === zone || this.index.exists(a) || isSubdomain(a, apex)) {
         const rs = this.index.wildcard(a, a === parent);
         if (rs === undefined) return undefined;
         let na = this.wildcards.get(qname);
