@@ -81,6 +81,9 @@ class NameNode {
 
 const REVERSE_SUFFIXES = ['in-addr.arpa.', 'ip6.arpa.'];
 
+/** Kinds whose names outside every zone are taken relative to each zone (see expand). */
+const RELATIVE_KINDS: ReadonlySet<ObjectKind> = new Set(['Service', 'Node']);
+
 /** A zone under in-addr.arpa or ip6.arpa: it holds PTR records for the forward names' addresses. */
 export function isReverseZone(z: string): boolean {
   return REVERSE_SUFFIXES.some((s) => isSubdomain(s, z));
@@ -333,10 +336,11 @@ export class HostIndex implements SourceSink {
     const id = `${entry.kind}/${entry.key}`;
     const slot = this.slotOf.get(entry.kind)!;
     const names = new Set<string>();
+    const relative = RELATIVE_KINDS.has(entry.kind);
     for (const c of result.names) {
       const wild = c.name.startsWith('*.');
       const depth = wild ? (c.wildcard ?? 'one') : undefined;
-      for (const key of this.expand(c.name)) {
+      for (const key of this.expand(c.name, relative)) {
         if (key.length > 254) {
           this.observer.problem?.(entry.kind, entry.key, { reason: 'invalid_name', detail: `${key} is longer than 253 characters` });
           continue;
@@ -396,15 +400,18 @@ export class HostIndex implements SourceSink {
   }
 
   /**
-   * Index keys of a contributed name: itself when it lies in a zone, else the name under every
-   * forward zone (upstream's relative keys such as `svc.namespace`).
+   * Index keys of a contributed name: itself when it lies in a zone. Outside every zone, names
+   * of Services and Nodes are relative (upstream's `svc.namespace`, bare hostname annotations,
+   * node hostnames) and live under every forward zone; other kinds' names are FQDNs that this
+   * server is not authoritative for, so they are not served.
    */
-  private expand(name: string): string[] {
+  private expand(name: string, relative: boolean): string[] {
     const wild = name.startsWith('*.');
     const base = (wild ? name.slice(2) : name) + '.';
     let keys: string[];
     if (this.opts.zones.some((z) => isSubdomain(z, base))) keys = [base];
-    else keys = [...new Set(this.forwardZones.map((z) => (z === '.' ? base : base + z)))];
+    else if (relative) keys = [...new Set(this.forwardZones.map((z) => (z === '.' ? base : base + z)))];
+    else return [];
     return wild ? keys.map((k) => '*.' + k) : keys;
   }
 
