@@ -148,6 +148,7 @@ describe('a zone-wide wildcard next to real names', () => {
     g = await startGateway(`k8s_gateway example.com {
       manifests ${fixture('wildcard-apex.yaml')}
       resources Ingress DNSEndpoint
+      secondary ns2.peers
     }`);
   });
   afterAll(() => g.stop());
@@ -176,6 +177,10 @@ describe('a zone-wide wildcard next to real names', () => {
       // Its parent is an empty non-terminal, and the closest encloser of names beside it.
       { id: 'Z14', qname: 'kube-system.example.com.', qtype: QType.A, answer: [], ns: [SOA] },
       { id: 'Z15', qname: 'other.kube-system.example.com.', qtype: QType.A, rcode: Rcode.NXDOMAIN, answer: [], ns: [SOA] },
+      // The secondary nameserver's name and its parent exist too, before its Service has an address.
+      { id: 'Z16', qname: 'ns2.peers.example.com.', qtype: QType.A, answer: [], ns: [SOA] },
+      { id: 'Z17', qname: 'peers.example.com.', qtype: QType.A, answer: [], ns: [SOA] },
+      { id: 'Z18', qname: 'x.peers.example.com.', qtype: QType.A, rcode: Rcode.NXDOMAIN, answer: [], ns: [SOA] },
     ],
   );
 });

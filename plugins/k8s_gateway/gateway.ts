@@ -135,17 +135,22 @@ export class AnswerTable {
       return this.fallthrough.through(qname) ? undefined : z.nodata;
     }
     if (na !== undefined) return na.get(qtype) ?? z.nodata;
-    // The nameserver's own name exists even before its Service has an address, and what lies
+    // The nameservers' names exist even before their Services have addresses, and what lies
     // below it is never handed on (upstream's apex sub-tree).
-    if (qname === z.spec.apex) return z.nodata;
+    if (qname === z.spec.apex || qname === z.spec.secondary) return z.nodata;
     if (isSubdomain(z.spec.apex, qname)) return z.nxdomain;
     // Its ancestors are then empty non-terminals: NXDOMAIN there would deny it (RFC 8020).
-    if (this.index.hasDescendants(qname) || isSubdomain(qname, z.spec.apex)) {
+    if (this.index.hasDescendants(qname) || this.nameserverAncestor(qname, z)) {
       return this.fallthrough.through(qname) ? undefined : z.nodata;
     }
     const wild = this.wildcard(qname, zone);
     if (wild !== undefined) return wild.get(qtype) ?? z.nodata;
     return this.fallthrough.through(qname) ? undefined : z.nxdomain;
+  }
+
+  /** `name` lies above one of the zone's nameserver names (NS targets must resolve). */
+  private nameserverAncestor(name: string, z: ZoneAnswers): boolean {
+    return isSubdomain(name, z.spec.apex) || (z.spec.secondary !== undefined && isSubdomain(name, z.spec.secondary));
   }
 
   /**
@@ -154,10 +159,10 @@ export class AnswerTable {
    */
   private wildcard(qname: string, zone: string): NameAnswers | undefined {
     const parent = parentName(qname);
-    const apex = this.zones.get(zone)!.spec.apex;
+    const z = this.zones.get(zone)!;
     for (let a = parent; a !== undefined; a = parentName(a)) {
-      // The nameserver's name and its ancestors exist (see answer), Service or not.
-      if (a === zone || this.index.exists(a) || isSubdomain(a, apex)) {
+      // The nameservers' names and their ancestors exist (see answer), Service or not.
+      if (a === zone || this.index.exists(a) || this.nameserverAncestor(a, z)) {
         const rs = this.index.wildcard(a, a === parent);
         if (rs === undefined) return undefined;
         let na = this.wildcards.get(qname);
