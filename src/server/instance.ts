@@ -47,6 +47,8 @@ export function hashBlocks(blocks: readonly ServerBlock[]): string {
 
 export class Instance {
   private config: BuiltConfig | undefined;
+  /** The first configuration while its plugins start: what /ready must judge until it serves. */
+  private starting: BuiltConfig | undefined;
   private hash = '';
   private listeners = new Map<string, Listener>();
   readonly http = new HttpEndpoints();
@@ -89,7 +91,7 @@ export class Instance {
 
   readiness(): ReadinessEntry[] {
     const out: ReadinessEntry[] = [];
-    for (const b of this.config?.blocks ?? []) {
+    for (const b of (this.config ?? this.starting)?.blocks ?? []) {
       for (const p of b.plugins) {
         const inst = p.instance;
         if (typeof inst.ready === 'function') out.push({ name: p.name, ready: () => inst.ready!() });
@@ -140,6 +142,7 @@ export class Instance {
         nextListeners.set(spec.key, l);
       }
       const started: { stop?: () => Promise<void> | void }[] = [];
+      if (this.config === undefined) this.starting = next;
       try {
         for (const b of next.blocks) {
           for (const p of b.plugins) {
@@ -150,6 +153,8 @@ export class Instance {
       } catch (e) {
         for (const s of started.reverse()) await Promise.resolve(s.stop?.()).catch(() => undefined);
         throw e;
+      } finally {
+        this.starting = undefined;
       }
     } catch (e) {
       for (const l of opened) await Promise.all([l.udp.close(), l.tcp.close()]);
