@@ -13,6 +13,7 @@ import type { Config } from './setup.js';
 import { kindsFor } from './sources/classify.js';
 import { ManifestsSource } from './sources/manifests.js';
 import type { KubeObject, ObjectKind, Source, SourceSink } from './types.js';
+import { trimObject } from './trim.js';
 import { zoneListing } from './zonefile.js';
 
 /** Builds the source for a configuration; replaced in tests. */
@@ -20,7 +21,10 @@ export type SourceFactory = (cfg: Config, kinds: readonly ObjectKind[], log: Log
 
 export const defaultSource: SourceFactory = (cfg, kinds, log) => {
   if (cfg.manifests !== undefined) {
-    return new ManifestsSource(cfg.manifests, kinds, { logger: { info: log.info, warn: log.warning, error: log.error } });
+    return new ManifestsSource(cfg.manifests, kinds, {
+      logger: { info: log.info, warn: log.warning, error: log.error },
+      transform: trimObject,
+    });
   }
   return {
     start: () =>

@@ -7,6 +7,7 @@
  * logs and the file's last good objects keep being served: a half-saved file must not take names
  * out of DNS.
  */
+import { createHash } from 'node:crypto';
 import { watch, type FSWatcher, type Stats } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -22,6 +23,11 @@ export interface ManifestsLogger {
 
 export interface ManifestsOptions {
   readonly logger: ManifestsLogger;
+  /**
+   * Applied to every object of a wanted kind as it is read (the plugin keeps only the fields its
+   * extractors use), so the source holds no more than the index needs.
+   */
+  readonly transform?: (kind: ObjectKind, obj: KubeObject) => KubeObject;
   /** Quiet period after a filesystem event before files are re-read (editors write in bursts). */
   readonly debounceMs?: number;
   /** Stat-poll period: fs.watch misses events on some filesystems and on symlink swaps. */
@@ -49,8 +55,8 @@ interface Entry {
 interface FileState {
   /** stat signature the content was read at; a different one means "read again". */
   sig: string;
-  /** Last text read, good or bad, so an unchanged broken file is not reported again. */
-  text: string;
+  /** Digest of the last text read, good or bad, so an unchanged broken file is not reported again. */
+  digest: string;
   /** Objects from the last text that parsed. */
   entries: readonly Entry[];
 }
@@ -68,6 +74,7 @@ export class ManifestsSource implements Source {
   private readonly roots: readonly string[];
   private readonly kinds: readonly ObjectKind[];
   private readonly wanted: ReadonlySet<ObjectKind>;
+  private readonly transform: ((kind: ObjectKind, obj: KubeObject) => KubeObject) | undefined;
   private readonly log: ManifestsLogger;
   private readonly debounceMs: number;
   private readonly pollMs: number;
@@ -97,6 +104,7 @@ export class ManifestsSource implements Source {
     this.debounceMs = opts.debounceMs ?? DEFAULT_DEBOUNCE_MS;
     this.pollMs = opts.pollMs ?? DEFAULT_POLL_MS;
     this.useWatch = opts.watch ?? true;
+    this.transform = opts.transform;
   }
 
   async start(sink: SourceSink): Promise<void> {
@@ -108,7 +116,7 @@ export class ManifestsSource implements Source {
     for (const [file, { sig }] of listing.files) {
       const text = await readText(file);
       if (text === undefined) throw new Error(`manifests: ${file} disappeared while loading`);
-      files.set(file, { sig, text, entries: this.parse(file, text) });
+      files.set(file, { sig, digest: createHash('sha256').update(text).digest('base64'), entries: this.parse(file, text) });
     }
     if (this.stopped) return; // stopped while loading: stay silent, as stop() promises
     this.files = files;
@@ -236,7 +244,8 @@ export class ManifestsSource implements Source {
     }
     // Caught mid-write (or removed): leave it for the next round, which sees the signature moved.
     if ((await signature(file)) !== sig) return false;
-    if (prev && prev.text === text) {
+    const digest = createHash('sha256').update(text).digest('base64');
+    if (prev && prev.digest === digest) {
       prev.sig = sig;
       return false;
     }
@@ -245,10 +254,10 @@ export class ManifestsSource implements Source {
       entries = this.parse(file, text);
     } catch (err) {
       this.log.error(`${message(err)}; keeping its last good content`);
-      this.files.set(file, { sig, text, entries: prev?.entries ?? [] });
+      this.files.set(file, { sig, digest, entries: prev?.entries ?? [] });
       return false;
     }
-    this.files.set(file, { sig, text, entries });
+    this.files.set(file, { sig, digest, entries });
     this.log.info(`manifests: ${prev ? 'reloaded' : 'loaded'} ${file} (${entries.length} objects)`);
     return true;
   }
@@ -351,7 +360,8 @@ export class ManifestsSource implements Source {
       this.log.warn(`manifests: ${where}: ${obj.kind} ${meta}, skipped`);
       return;
     }
-    const normalized: KubeObject = { ...obj, metadata: meta };
+    let normalized: KubeObject = { ...obj, metadata: meta };
+    if (this.transform !== undefined) normalized = this.transform(kind, normalized);
     out.push({ kind, key: objectKey(normalized), obj: normalized, where });
   }
 
@@ -382,7 +392,9 @@ export class ManifestsSource implements Source {
     const byKind = this.merge();
     for (const kind of this.kinds) {
       const objects = [...(byKind.get(kind)?.values() ?? [])].map((e) => e.obj);
-      const fingerprint = JSON.stringify(objects);
+      const hash = createHash('sha256');
+      for (const o of objects) hash.update(JSON.stringify(o));
+      const fingerprint = hash.digest('base64');
       if (!initial && this.delivered.get(kind) === fingerprint) continue;
       this.delivered.set(kind, fingerprint);
       sink.replace(kind, objects);

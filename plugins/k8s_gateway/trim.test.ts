@@ -1,0 +1,76 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { CORE_SCHEMA, loadAll } from 'js-yaml';
+import { describe, expect, it } from 'vitest';
+import { FIXTURES } from '../../test/k8s-gateway.js';
+import { extractorFor } from './extract/index.js';
+import { classify } from './sources/classify.js';
+import { trimObject } from './trim.js';
+import type { ExtractOptions, JoinContext, KubeObject, ObjectKind } from './types.js';
+
+const OPTS: ExtractOptions = { nodeAddressType: 'InternalIP', gardenerClass: 'garden' };
+
+function fixtureObjects(): [ObjectKind, KubeObject][] {
+  const out: [ObjectKind, KubeObject][] = [];
+  for (const f of readdirSync(FIXTURES).filter((n) => n.endsWith('.yaml'))) {
+    for (const doc of loadAll(readFileSync(path.join(FIXTURES, f), 'utf8'), { schema: CORE_SCHEMA })) {
+      const obj = doc as KubeObject;
+      const kind = obj && typeof obj === 'object' ? classify(obj) : undefined;
+      if (kind !== undefined) out.push([kind, obj]);
+    }
+  }
+  return out;
+}
+
+function context(objects: readonly [ObjectKind, KubeObject][]): JoinContext {
+  return {
+    get: (kind, ns, name) => objects.find(([k, o]) => k === kind && (o.metadata?.namespace ?? '') === ns && o.metadata?.name === name)?.[1],
+    endpointSlices: (ns, svc) =>
+      objects.filter(([k, o]) => k === 'EndpointSlice' && o.metadata?.namespace === ns && o.metadata?.labels?.['kubernetes.io/service-name'] === svc).map(([, o]) => o),
+    all: (kind) => objects.filter(([k]) => k === kind).map(([, o]) => o),
+  };
+}
+
+describe('trimObject', () => {
+  it('drops what no extractor reads', () => {
+    const t = trimObject('Ingress', {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: {
+        name: 'a',
+        namespace: 'b',
+        uid: 'x',
+        managedFields: [{ manager: 'kubectl' }],
+        annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"huge":true}', 'external-dns.alpha.kubernetes.io/ttl': '30' },
+      } as KubeObject['metadata'],
+      spec: { ingressClassName: 'nginx', rules: [{ host: 'a.example.com', http: { paths: [{ path: '/' }] } }], tls: [{ hosts: ['a.example.com'] }] },
+      status: { loadBalancer: { ingress: [{ ip: '192.0.2.1', ports: [{ port: 80 }] }] } },
+    });
+    expect(t).toEqual({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'a', namespace: 'b', annotations: { 'external-dns.alpha.kubernetes.io/ttl': '30' } },
+      spec: { ingressClassName: 'nginx', rules: [{ host: 'a.example.com' }] },
+      status: { loadBalancer: { ingress: [{ ip: '192.0.2.1' }] } },
+    });
+  });
+
+  it('keeps a badly shaped field as it is, for the extractor to report', () => {
+    const t = trimObject('DNSEndpoint', { kind: 'DNSEndpoint', metadata: { name: 'x' }, spec: { endpoints: 'oops' } });
+    expect(t.spec).toEqual({ endpoints: 'oops' });
+  });
+
+  it('every extractor gives the same result on trimmed objects (all test fixtures)', () => {
+    const all = fixtureObjects();
+    expect(all.length).toBeGreaterThan(50);
+    const trimmed = all.map(([k, o]): [ObjectKind, KubeObject] => [k, trimObject(k, o)]);
+    const full = context(all);
+    const cut = context(trimmed);
+    for (let i = 0; i < all.length; i++) {
+      const [kind, obj] = all[i]!;
+      const extract = extractorFor(kind);
+      if (extract === undefined) continue;
+      expect(extract(trimmed[i]![1], cut, OPTS), `${kind} ${obj.metadata?.namespace}/${obj.metadata?.name}`).toEqual(extract(obj, full, OPTS));
+    }
+  });
+});
