@@ -13,7 +13,7 @@ import { QType } from '../../src/wire/constants.js';
 import { isSubdomain, parentName } from '../../src/wire/name.js';
 import { extractorFor } from './extract/index.js';
 import { canonicalIp } from './names.js';
-import { type Contribution, type MergeOptions, mergeContributions, ptrRecords, type RecordSet, recordSignature } from './records.js';
+import { type Contribution, type MergeOptions, mergeContributions, ptrRecords, type RecordSet, sameRecords } from './records.js';
 import {
   type Extraction,
   type ExtractOptions,
@@ -56,30 +56,52 @@ interface ObjectEntry {
   readonly kind: ObjectKind;
   readonly key: string;
   obj: KubeObject;
-  /** JSON of the object, to skip no-op updates (relists, file reloads). */
-  json: string;
   /** Names (index keys) this object contributes to. */
   names: string[];
   deps: string[];
 }
 
+const NO_HOSTS: readonly string[] = [];
+
 class NameNode {
-  /** Per precedence slot: objId -> its contributions to this name. */
-  readonly slots: (Map<string, Contribution[]> | undefined)[] = [];
+  /**
+   * Per precedence slot, the contributions to this name (each names its object). Plain arrays:
+   * most names have one contributor, and a Map per name would cost more than the data.
+   */
+  readonly slots: (Contribution[] | undefined)[] = [];
   /** Forward names holding an address whose reverse name this is: name -> TTL. */
   ptr: Map<string, number> | undefined;
   records: RecordSet | undefined;
   /** For wildcard owners: the records of contributions whose wildcard reaches any depth. */
   recordsAny: RecordSet | undefined;
-  signature = '';
-  hosts: readonly string[] = [];
+  hosts: readonly string[] = NO_HOSTS;
 
   isEmpty(): boolean {
-    return this.slots.every((s) => s === undefined || s.size === 0) && (this.ptr === undefined || this.ptr.size === 0);
+    return this.slots.every((s) => s === undefined || s.length === 0) && (this.ptr === undefined || this.ptr.size === 0);
   }
 }
 
 const REVERSE_SUFFIXES = ['in-addr.arpa.', 'ip6.arpa.'];
+
+const NO_NAMES: string[] = [];
+
+/** Deep equality of JSON-like values (objects from sources are plain data). */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameValue(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) {
+    if (!Object.hasOwn(b, k) || !sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  }
+  return true;
+}
 
 /** Kinds whose names outside every zone are taken relative to each zone (see expand). */
 const RELATIVE_KINDS: ReadonlySet<ObjectKind> = new Set(['Service', 'Node']);
@@ -243,19 +265,18 @@ export class HostIndex implements SourceSink {
       byKey = new Map();
       this.objects.set(kind, byKey);
     }
-    const json = JSON.stringify(obj);
     const prev = byKey.get(key);
-    if (prev !== undefined && prev.json === json) return;
+    // Relists and file reloads repeat unchanged objects; they must cost no re-extraction.
+    if (prev !== undefined && sameValue(prev.obj, obj)) return;
     const oldDeps = prev === undefined ? [] : this.changeKeys(kind, key, prev.obj);
     let entry = prev;
     if (entry === undefined) {
-      entry = { kind, key, obj, json, names: [], deps: [] };
+      entry = { kind, key, obj, names: NO_NAMES, deps: NO_NAMES };
       byKey.set(key, entry);
       this.byId.set(`${kind}/${key}`, entry);
       this.observer.objects?.(kind, byKey.size);
     } else {
       entry.obj = obj;
-      entry.json = json;
     }
     this.observer.update?.(kind);
     this.extract(entry);
@@ -299,7 +320,9 @@ export class HostIndex implements SourceSink {
     const slot = this.slotOf.get(entry.kind);
     if (slot !== undefined) {
       for (const name of entry.names) {
-        this.names.get(name)?.slots[slot]?.delete(id);
+        const node = this.names.get(name);
+        const list = node?.slots[slot];
+        if (node !== undefined && list !== undefined) node.slots[slot] = list.filter((c) => c.objId !== id);
         this.dirty.add(name);
       }
     }
@@ -308,8 +331,8 @@ export class HostIndex implements SourceSink {
       set?.delete(id);
       if (set !== undefined && set.size === 0) this.dependents.delete(d);
     }
-    entry.names = [];
-    entry.deps = [];
+    entry.names = NO_NAMES;
+    entry.deps = NO_NAMES;
   }
 
   private extractable(entry: ObjectEntry): boolean {
@@ -350,21 +373,16 @@ export class HostIndex implements SourceSink {
           node = new NameNode();
           this.names.set(key, node);
         }
-        let m = node.slots[slot];
-        if (m === undefined) {
-          m = new Map();
-          node.slots[slot] = m;
-        }
-        const list = m.get(id);
         const contribution: Contribution = { objId: id, ttl: c.ttl, depth, targets: c.targets };
-        if (list === undefined) m.set(id, [contribution]);
+        const list = node.slots[slot];
+        if (list === undefined) node.slots[slot] = [contribution];
         else list.push(contribution);
         names.add(key);
         this.dirty.add(key);
       }
     }
-    entry.names = [...names];
-    entry.deps = [...deps];
+    entry.names = names.size === 0 ? NO_NAMES : [...names];
+    entry.deps = deps.size === 0 ? NO_NAMES : [...deps];
     for (const d of deps) {
       let set = this.dependents.get(d);
       if (set === undefined) {
@@ -432,15 +450,14 @@ export class HostIndex implements SourceSink {
     const opts = this.mergeOptions(name);
     let records: RecordSet | undefined;
     let recordsAny: RecordSet | undefined;
-    const hosts: string[] = [];
+    let hosts: string[] | undefined;
     const wildcard = name.startsWith('*.');
-    for (const slot of node.slots) {
-      if (slot === undefined || slot.size === 0) continue;
-      const all = [...slot.values()].flat();
+    for (const all of node.slots) {
+      if (all === undefined || all.length === 0) continue;
       if (records === undefined) {
         const r = mergeContributions(all, opts);
-        hosts.push(...r.hosts);
-        this.reportConflicts(name, slot, r.conflicts);
+        if (r.hosts.length > 0) (hosts ??= []).push(...r.hosts);
+        this.reportConflicts(name, all, r.conflicts);
         records = r.records;
       }
       if (wildcard && recordsAny === undefined) {
@@ -448,22 +465,21 @@ export class HostIndex implements SourceSink {
           all.filter((c) => c.depth === 'any'),
           opts,
         );
-        hosts.push(...r.hosts);
+        if (r.hosts.length > 0) (hosts ??= []).push(...r.hosts);
         recordsAny = r.records;
       }
       if (records !== undefined && (!wildcard || recordsAny !== undefined)) break;
     }
     if (records === undefined && node.ptr !== undefined) records = ptrRecords(node.ptr);
     node.recordsAny = recordsAny;
-    this.trackHosts(name, node.hosts, hosts);
-    node.hosts = hosts;
+    this.trackHosts(name, node.hosts, hosts ?? NO_HOSTS);
+    node.hosts = hosts ?? NO_HOSTS;
     node.records = records;
   }
 
-  private reportConflicts(name: string, slot: Map<string, Contribution[]>, conflicts: readonly string[]): void {
+  private reportConflicts(name: string, slot: readonly Contribution[], conflicts: readonly string[]): void {
     if (conflicts.length === 0) return;
-    const first = slot.keys().next().value as string;
-    const entry = this.byId.get(first);
+    const entry = this.byId.get(slot[0]!.objId);
     if (entry === undefined) return;
     for (const c of conflicts) this.observer.problem?.(entry.kind, entry.key, { reason: 'conflict', detail: `${name}: ${c}` });
   }
@@ -507,9 +523,7 @@ export class HostIndex implements SourceSink {
     const before = node.records;
     const beforeAny = node.recordsAny;
     this.compute(name, node);
-    const sig = recordSignature(node.records) + '#' + recordSignature(node.recordsAny);
-    if (sig !== node.signature) {
-      node.signature = sig;
+    if (!sameRecords(before, node.records) || !sameRecords(beforeAny, node.recordsAny)) {
       changed.add(name);
       if ((before === undefined) !== (node.records === undefined) || (beforeAny === undefined) !== (node.recordsAny === undefined)) {
         const wasThere = before !== undefined || beforeAny !== undefined;

@@ -184,14 +184,16 @@ export function quoteTxt(text: string): string {
   return parts.join(' ');
 }
 
-/** A string that is equal for equal record sets (change detection). */
-export function recordSignature(rs: RecordSet | undefined): string {
-  if (rs === undefined) return '';
-  let s = '';
-  for (const set of rs.values()) {
-    s += `${set.type}/${set.ttl}:`;
-    for (const d of set.data) s += rdataText(set.type, d) + '|';
-    s += ';';
+/** Equal record sets (change detection: an unchanged name keeps its prepared answers). */
+export function sameRecords(a: RecordSet | undefined, b: RecordSet | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined || a.size !== b.size) return false;
+  for (const [type, x] of a) {
+    const y = b.get(type);
+    if (y === undefined || x.ttl !== y.ttl || x.data.length !== y.data.length) return false;
+    for (let i = 0; i < x.data.length; i++) {
+      if (rdataText(type, x.data[i]!) !== rdataText(type, y.data[i]!)) return false;
+    }
   }
-  return s;
+  return true;
 }
