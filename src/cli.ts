@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=8
 /**
  * The exdns command: CoreDNS's flags (single-dash long flags accepted, as Go's flag package
  * does), `validate`, signals, and optional reusePort workers.

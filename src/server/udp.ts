@@ -1,5 +1,7 @@
 /** The UDP side of a DNS listener: one socket, dual-stack when the host is "every address". */
 import dgram from 'node:dgram';
+import dns from 'node:dns';
+import { isIP } from 'node:net';
 import type { Client } from '../plugin/request.js';
 import { log } from '../log.js';
 
@@ -17,6 +19,28 @@ const RECV_BUFFER = 8 * 1024 * 1024;
 function clientFamily(addr: string): { address: string; family: 1 | 2 } {
   if (addr.startsWith('::ffff:') && addr.includes('.')) return { address: addr.slice(7), family: 1 };
   return { address: addr, family: addr.includes(':') ? 2 : 1 };
+}
+
+/**
+ * Every address a listener binds or sends to is an IP literal (clients' rinfo addresses), so
+ * the per-send dns.lookup that node:dgram does by default (a tick and a regex per reply) is
+ * skipped; anything else still goes through the resolver.
+ */
+function literalLookup(
+  hostname: string,
+  options: dns.LookupOneOptions | number,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  // A colon never appears in a hostname; the kernel rejects a malformed literal at send.
+  if (hostname.includes(':')) {
+    callback(null, hostname, 6);
+    return;
+  }
+  if (isIP(hostname) === 4) {
+    callback(null, hostname, 4);
+    return;
+  }
+  dns.lookup(hostname, typeof options === 'number' ? { family: options } : options, callback);
 }
 
 export class UdpListener {
@@ -49,7 +73,7 @@ export class UdpListener {
 
   private bind(type: 'udp4' | 'udp6', address: string, port: number, reusePort: boolean): Promise<dgram.Socket> {
     return new Promise((resolve, reject) => {
-      const s = dgram.createSocket({ type, reuseAddr: true, reusePort, ipv6Only: false });
+      const s = dgram.createSocket({ type, reuseAddr: true, reusePort, ipv6Only: false, lookup: literalLookup });
       s.once('error', reject);
       s.bind({ address, port, exclusive: true }, () => {
         s.off('error', reject);
