@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeName, isSubdomain, parentName, readName, normalizeName, checkName } from './name.js';
+import { encodeName, isSubdomain, parentName, readName, readPlainNameLower, normalizeName, checkName } from './name.js';
 
 describe('readName', () => {
   it.each([
@@ -61,5 +61,21 @@ describe('name helpers', () => {
     expect(normalizeName('Example.ORG')).toBe('example.org.');
     expect(checkName('a'.repeat(64) + '.org')).toMatch(/63/);
     expect(checkName('ok.example.org')).toBeUndefined();
+  });
+});
+
+describe('readPlainNameLower (the question fast path)', () => {
+  const names = ['.', 'a.', 'WwW.ExAmPlE.CoM.', 'svc-1.ns_2.example.com.', `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}.`];
+  for (const n of names) {
+    it(`agrees with readName for ${n.slice(0, 40)}`, () => {
+      const wire = encodeName(n);
+      expect(readPlainNameLower(wire, 0)).toEqual(readName(wire, 0, true));
+    });
+  }
+  it('leaves escapes, pointers and bad lengths to readName', () => {
+    expect(readPlainNameLower(Buffer.from([3, 0x61, 0x2e, 0x62, 0]), 0)).toBeUndefined();
+    expect(readPlainNameLower(Buffer.from([1, 0x61, 0xc0, 0x00]), 0)).toBeUndefined();
+    expect(readPlainNameLower(Buffer.from([5, 0x61]), 0)).toBeUndefined();
+    expect(readPlainNameLower(Buffer.from([1, 0x20, 0]), 0)).toBeUndefined();
   });
 });

@@ -43,6 +43,34 @@ function appendLabel(out: string, buf: Uint8Array, start: number, len: number, l
   return out + s + '.';
 }
 
+const scratch = Buffer.allocUnsafe(MAX_NAME_WIRE);
+
+/**
+ * The per-query fast path of readName(buf, off, true) for the common question: no compression,
+ * only bytes that need no escaping. The lowercased name is assembled in a scratch buffer and
+ * made one flat string (a label-by-label concatenation is a rope that every Map lookup would
+ * have to flatten again). Returns undefined when the slow path must decide.
+ */
+export function readPlainNameLower(buf: Uint8Array, off: number): ReadName | undefined {
+  let pos = off;
+  let n = 0;
+  for (;;) {
+    if (pos >= buf.length) return undefined;
+    const len = buf[pos]!;
+    if (len === 0) break;
+    if (len > MAX_LABEL || pos + 1 + len > buf.length || n + len + 2 > MAX_NAME_WIRE) return undefined;
+    for (let i = pos + 1; i <= pos + len; i++) {
+      let b = buf[i]!;
+      if (escapeKind[b] !== 0) return undefined;
+      if (b >= 0x41 && b <= 0x5a) b += 0x20;
+      scratch[n++] = b;
+    }
+    scratch[n++] = 0x2e;
+    pos += len + 1;
+  }
+  return { name: n === 0 ? '.' : (Buffer.prototype.latin1Slice.call(scratch, 0, n) as string), end: pos + 1 };
+}
+
 export interface ReadName {
   /** Presentation form, fully qualified. */
   name: string;

@@ -4,7 +4,7 @@
  * a query from prepared bytes is here; a full decode (dns2 Packet) happens only on demand.
  */
 import { Flag, HEADER_SIZE, Opcode, QType, Rcode } from './constants.js';
-import { NameError, readName, skipName } from './name.js';
+import { NameError, readName, readPlainNameLower, skipName } from './name.js';
 
 export interface Edns {
   /** Requestor's UDP payload size as sent (may be below 512). */
@@ -86,7 +86,7 @@ export function parseQuery(buf: Buffer): Query | QueryRejection {
   let name: string;
   let off: number;
   try {
-    const r = readName(buf, HEADER_SIZE, true);
+    const r = readPlainNameLower(buf, HEADER_SIZE) ?? readName(buf, HEADER_SIZE, true);
     name = r.name;
     off = r.end;
   } catch (e) {
