@@ -126,6 +126,8 @@ export class ZoneAnswers {
   readonly nxdomain: PreparedReply;
   readonly ns: PreparedReply;
   readonly soaRecord: string;
+  /** The zone's nameservers: the apex name, then the secondary's. */
+  readonly servers: readonly string[];
 
   constructor(
     readonly spec: ZoneSpec,
@@ -142,11 +144,11 @@ export class ZoneAnswers {
     this.nodata = new PreparedReply(Flag.AA, 0, 1, 0, soa, ANY_QUESTION);
     this.nxdomain = new PreparedReply(Flag.AA | Rcode.NXDOMAIN, 0, 1, 0, soa, ANY_QUESTION);
 
-    const servers = secondary === undefined ? [apex] : [apex, secondary];
+    this.servers = secondary === undefined ? [apex] : [apex, secondary];
     const w = new RRWriter(-1);
-    for (const s of servers) w.rr(zone, QType.NS, SOA_TTL, rdata.name(s));
+    for (const s of this.servers) w.rr(zone, QType.NS, SOA_TTL, rdata.name(s));
     const answers = w.count;
-    for (const s of servers) {
+    for (const s of this.servers) {
       const rs = glue(s);
       for (const type of [QType.A, QType.AAAA]) {
         const set = rs?.get(type);

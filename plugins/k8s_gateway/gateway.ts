@@ -42,7 +42,7 @@ export class AnswerTable {
     readonly fallthrough: Fallthrough,
     now: () => number = Date.now,
   ) {
-    this.zoneOrder = [...specs.map((s) => s.zone)].sort((a, b) => b.length - a.length);
+    this.zoneOrder = specs.map((s) => s.zone).sort((a, b) => b.length - a.length);
     this.serial = Math.floor(now() / 1000) >>> 0;
     this.rebuildZones();
     index.onChange((changed) => {
@@ -137,7 +137,7 @@ export class AnswerTable {
     if (na !== undefined) return na.get(qtype) ?? z.nodata;
     // The nameservers' names exist even before their Services have addresses, and what lies
     // below it is never handed on (upstream's apex sub-tree).
-    if (qname === z.spec.apex || qname === z.spec.secondary) return z.nodata;
+    if (z.servers.includes(qname)) return z.nodata;
     if (isSubdomain(z.spec.apex, qname)) return z.nxdomain;
     // Its ancestors are then empty non-terminals: NXDOMAIN there would deny it (RFC 8020).
     if (this.index.hasDescendants(qname) || this.nameserverAncestor(qname, z)) {
@@ -150,7 +150,7 @@ export class AnswerTable {
 
   /** `name` lies above one of the zone's nameserver names (NS targets must resolve). */
   private nameserverAncestor(name: string, z: ZoneAnswers): boolean {
-    return isSubdomain(name, z.spec.apex) || (z.spec.secondary !== undefined && isSubdomain(name, z.spec.secondary));
+    return z.servers.some((s) => isSubdomain(name, s));
   }
 
   /**

@@ -10,6 +10,7 @@
  * names changed so prepared answers can follow.
  */
 import { QType } from '../../src/wire/constants.js';
+import { ipv6Bytes } from '../../src/wire/ip.js';
 import { isSubdomain, parentName } from '../../src/wire/name.js';
 import { extractorFor } from './extract/index.js';
 import { canonicalIp } from './names.js';
@@ -116,15 +117,7 @@ export function reverseName(ip: string): string | undefined {
   const c = canonicalIp(ip);
   if (c === undefined) return undefined;
   if (c.family === 4) return c.ip.split('.').reverse().join('.') + '.in-addr.arpa.';
-  return expandIpv6(c.ip).split('').reverse().join('.') + '.ip6.arpa.';
-}
-
-function expandIpv6(ip: string): string {
-  const [l, r] = ip.split('::') as [string, string | undefined];
-  const left = l ? l.split(':') : [];
-  const right = r !== undefined && r !== '' ? r.split(':') : [];
-  const groups = r === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
-  return groups.map((g) => g.padStart(4, '0')).join('');
+  return ipv6Bytes(c.ip)!.toString('hex').split('').reverse().join('.') + '.ip6.arpa.';
 }
 
 export class HostIndex implements SourceSink {
@@ -229,10 +222,6 @@ export class HostIndex implements SourceSink {
 
   get nameCount(): number {
     return this.existing;
-  }
-
-  objectCount(kind: ObjectKind): number {
-    return this.objects.get(kind)?.size ?? 0;
   }
 
   // ---- Hostname resolution (resolve mode) ---------------------------------------------------
@@ -525,11 +514,9 @@ export class HostIndex implements SourceSink {
     this.compute(name, node);
     if (!sameRecords(before, node.records) || !sameRecords(beforeAny, node.recordsAny)) {
       changed.add(name);
-      if ((before === undefined) !== (node.records === undefined) || (beforeAny === undefined) !== (node.recordsAny === undefined)) {
-        const wasThere = before !== undefined || beforeAny !== undefined;
-        const isThere = node.records !== undefined || node.recordsAny !== undefined;
-        if (wasThere !== isThere) this.countExisting(name, isThere ? 1 : -1);
-      }
+      const wasThere = before !== undefined || beforeAny !== undefined;
+      const isThere = node.records !== undefined || node.recordsAny !== undefined;
+      if (wasThere !== isThere) this.countExisting(name, isThere ? 1 : -1);
       if (!name.startsWith('*.')) this.updatePtr(name, before, node.records);
     }
     if (node.isEmpty() && node.records === undefined) {
@@ -550,7 +537,7 @@ export class HostIndex implements SourceSink {
 
   /** PTR records follow the A/AAAA records of forward names, inside the plugin's reverse zones. */
   private updatePtr(name: string, before: RecordSet | undefined, after: RecordSet | undefined): void {
-    if (this.reverseZones.length === 0 || REVERSE_SUFFIXES.some((s) => isSubdomain(s, name))) return;
+    if (this.reverseZones.length === 0 || isReverseZone(name)) return;
     const ips = (rs: RecordSet | undefined): Map<string, number> => {
       const m = new Map<string, number>();
       for (const t of [QType.A, QType.AAAA]) {

@@ -22,7 +22,7 @@ export type SourceFactory = (cfg: Config, kinds: readonly ObjectKind[], log: Log
 export const defaultSource: SourceFactory = (cfg, kinds, log) => {
   if (cfg.manifests !== undefined) {
     return new ManifestsSource(cfg.manifests, kinds, {
-      logger: { info: log.info, warn: log.warning, error: log.error },
+      logger: log,
       transform: trimObject,
     });
   }

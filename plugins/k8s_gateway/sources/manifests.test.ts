@@ -35,7 +35,8 @@ class RecordingLogger {
   readonly warns: string[] = [];
   readonly errors: string[] = [];
   info = (m: string): void => void this.infos.push(m);
-  warn = (m: string): void => void this.warns.push(m);
+  warning = (m: string): void => void this.warns.push(m);
+  debug = (): void => undefined;
   error = (m: string): void => void this.errors.push(m);
 }
 

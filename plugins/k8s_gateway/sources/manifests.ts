@@ -14,15 +14,10 @@ import path from 'node:path';
 import { CORE_SCHEMA, YAMLException, loadAll } from 'js-yaml';
 import { objectKey, type KubeObject, type ObjectKind, type ObjectMeta, type Source, type SourceSink } from '../types.js';
 import { classify, isNamespaced } from './classify.js';
-
-export interface ManifestsLogger {
-  info(msg: string): void;
-  warn(msg: string): void;
-  error(msg: string): void;
-}
+import type { Logger } from '../../../src/log.js';
 
 export interface ManifestsOptions {
-  readonly logger: ManifestsLogger;
+  readonly logger: Logger;
   /**
    * Applied to every object of a wanted kind as it is read (the plugin keeps only the fields its
    * extractors use), so the source holds no more than the index needs.
@@ -75,7 +70,7 @@ export class ManifestsSource implements Source {
   private readonly kinds: readonly ObjectKind[];
   private readonly wanted: ReadonlySet<ObjectKind>;
   private readonly transform: ((kind: ObjectKind, obj: KubeObject) => KubeObject) | undefined;
-  private readonly log: ManifestsLogger;
+  private readonly log: Logger;
   private readonly debounceMs: number;
   private readonly pollMs: number;
   private readonly useWatch: boolean;
@@ -116,7 +111,7 @@ export class ManifestsSource implements Source {
     for (const [file, { sig }] of listing.files) {
       const text = await readText(file);
       if (text === undefined) throw new Error(`manifests: ${file} disappeared while loading`);
-      files.set(file, { sig, digest: createHash('sha256').update(text).digest('base64'), entries: this.parse(file, text) });
+      files.set(file, { sig, digest: digest(text), entries: this.parse(file, text) });
     }
     if (this.stopped) return; // stopped while loading: stay silent, as stop() promises
     this.files = files;
@@ -244,8 +239,8 @@ export class ManifestsSource implements Source {
     }
     // Caught mid-write (or removed): leave it for the next round, which sees the signature moved.
     if ((await signature(file)) !== sig) return false;
-    const digest = createHash('sha256').update(text).digest('base64');
-    if (prev && prev.digest === digest) {
+    const textDigest = digest(text);
+    if (prev && prev.digest === textDigest) {
       prev.sig = sig;
       return false;
     }
@@ -254,17 +249,17 @@ export class ManifestsSource implements Source {
       entries = this.parse(file, text);
     } catch (err) {
       this.log.error(`${message(err)}; keeping its last good content`);
-      this.files.set(file, { sig, digest, entries: prev?.entries ?? [] });
+      this.files.set(file, { sig, digest: textDigest, entries: prev?.entries ?? [] });
       return false;
     }
-    this.files.set(file, { sig, digest, entries });
+    this.files.set(file, { sig, digest: textDigest, entries });
     this.log.info(`manifests: ${prev ? 'reloaded' : 'loaded'} ${file} (${entries.length} objects)`);
     return true;
   }
 
   private reportProblems(problems: readonly string[]): void {
     const text = problems.join('; ');
-    if (text !== this.reportedProblems && text !== '') this.log.warn(`manifests: ${text}`);
+    if (text !== this.reportedProblems && text !== '') this.log.warning(`manifests: ${text}`);
     this.reportedProblems = text;
   }
 
@@ -330,7 +325,7 @@ export class ManifestsSource implements Source {
   private collectList(list: Record<string, unknown>, where: string, out: Entry[]): void {
     const items = list.items ?? [];
     if (!Array.isArray(items)) {
-      this.log.warn(`manifests: ${where}): ${String(list.kind)} items is not a list, skipped`);
+      this.log.warning(`manifests: ${where}): ${String(list.kind)} items is not a list, skipped`);
       return;
     }
     const itemKind = list.kind === 'List' ? undefined : String(list.kind).slice(0, -'List'.length);
@@ -345,11 +340,11 @@ export class ManifestsSource implements Source {
 
   private collectObject(value: unknown, where: string, out: Entry[]): void {
     if (!isRecord(value)) {
-      this.log.warn(`manifests: ${where}: not an object, skipped`);
+      this.log.warning(`manifests: ${where}: not an object, skipped`);
       return;
     }
     if (typeof value.apiVersion !== 'string' || typeof value.kind !== 'string') {
-      this.log.warn(`manifests: ${where}: no apiVersion/kind, skipped`);
+      this.log.warning(`manifests: ${where}: no apiVersion/kind, skipped`);
       return;
     }
     const obj: KubeObject = value;
@@ -357,7 +352,7 @@ export class ManifestsSource implements Source {
     if (kind === undefined || !this.wanted.has(kind)) return;
     const meta = normalizeMeta(obj.metadata, kind);
     if (typeof meta === 'string') {
-      this.log.warn(`manifests: ${where}: ${obj.kind} ${meta}, skipped`);
+      this.log.warning(`manifests: ${where}: ${obj.kind} ${meta}, skipped`);
       return;
     }
     let normalized: KubeObject = { ...obj, metadata: meta };
@@ -381,7 +376,7 @@ export class ManifestsSource implements Source {
       }
     }
     // Every reload recomputes everything; only tell about a duplicate when it first appears.
-    for (const d of duplicates) if (!this.reportedDuplicates.has(d)) this.log.warn(d);
+    for (const d of duplicates) if (!this.reportedDuplicates.has(d)) this.log.warning(d);
     this.reportedDuplicates = duplicates;
     return byKind;
   }
@@ -404,6 +399,11 @@ export class ManifestsSource implements Source {
 }
 
 // --- helpers --------------------------------------------------------------------------------
+
+/** What a file's content is compared by: the text itself is not kept. */
+function digest(text: string): string {
+  return createHash('sha256').update(text).digest('base64');
+}
 
 async function walk(dir: string, depth: number, visited: Set<string>, listing: Listing): Promise<void> {
   let names: string[];
