@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { plugins } from '../plugins/index.js';
 import { PluginRegistry } from '../src/plugin/registry.js';
 import { Instance } from '../src/server/instance.js';
+import { corefileBlocks } from './readme.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -21,21 +22,6 @@ interface Example {
   env: Record<string, string>;
 }
 
-/** Blocks between a `~~~ corefile` line and the next `~~~` line. */
-export function corefileBlocks(markdown: string): string[] {
-  const out: string[] = [];
-  const lines = markdown.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    if (!/^\s*~~~\s*corefile\s*$/.test(lines[i]!)) continue;
-    const body: string[] = [];
-    let j = i + 1;
-    for (; j < lines.length && !/^\s*~~~\s*$/.test(lines[j]!); j++) body.push(lines[j]!);
-    if (j === lines.length) throw new Error(`unterminated ~~~ corefile block at line ${i + 1}`);
-    out.push(body.join('\n') + '\n');
-    i = j;
-  }
-  return out;
-}
 
 function readmeExamples(): Example[] {
   const out: Example[] = [];

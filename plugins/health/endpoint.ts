@@ -1,9 +1,10 @@
 /**
- * Helpers shared by the HTTP endpoint plugins (health, ready, prometheus): CoreDNS's address
- * check, and a reference-counted route so several server blocks, or the old and the new
- * configuration during a reload, can hold one path on one address without the endpoint
- * blinking (CoreDNS issues #1473, #2339).
+ * Helpers shared by the HTTP endpoint plugins (health, ready, prometheus): the `[ADDR]` argument
+ * and CoreDNS's address check, and a reference-counted route so several server blocks, or the old
+ * and the new configuration during a reload, can hold one path on one address without the
+ * endpoint blinking (CoreDNS issues #1473, #2339).
  */
+import type { Dispenser } from '../../src/corefile/dispenser.js';
 import { type HttpEndpoints, type RouteHandler, splitHostPort } from '../../src/server/http-endpoints.js';
 
 /**
@@ -103,4 +104,16 @@ export async function holdRoute(
       await remove();
     }
   };
+}
+
+/**
+ * The optional `[ADDR]` argument of health, ready and prometheus: the address given, checked,
+ * or `current` when the line has none.
+ */
+export function listenAddrArg(c: Dispenser, current: string): string {
+  const args = c.remainingArgs();
+  if (args.length > 1) throw c.argErr();
+  if (args.length === 0) return current;
+  checkListenAddr(args[0]!);
+  return args[0]!;
 }

@@ -3,7 +3,7 @@ import type { Dispenser } from '../../src/corefile/dispenser.js';
 import { CorefileError } from '../../src/corefile/types.js';
 import { parseDuration } from '../../src/plugin/duration.js';
 import type { PluginDefinition } from '../../src/plugin/plugin.js';
-import { checkListenAddr } from './endpoint.js';
+import { listenAddrArg } from './endpoint.js';
 import { DEFAULT_ADDR, Health, type HealthConfig } from './health.js';
 
 /**
@@ -14,12 +14,7 @@ export function parse(c: Dispenser): HealthConfig {
   let addr = DEFAULT_ADDR;
   let lameduck = 0;
   while (c.next()) {
-    const args = c.remainingArgs();
-    if (args.length > 1) throw c.argErr();
-    if (args.length === 1) {
-      addr = args[0]!;
-      checkListenAddr(addr);
-    }
+    addr = listenAddrArg(c, addr);
     while (c.nextBlock()) {
       switch (c.val()) {
         case 'lameduck': {

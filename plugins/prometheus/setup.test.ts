@@ -1,44 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { directiveOccurrences } from '../../test/readme.js';
 import { Dispenser } from '../../src/corefile/dispenser.js';
 import { lex } from '../../src/corefile/lexer.js';
-import type { Token } from '../../src/corefile/types.js';
 import type { PluginEnv } from '../../src/plugin/plugin.js';
 import { Metrics } from './metrics.js';
 import { parse, plugin } from './setup.js';
 
 const d = (s: string) => new Dispenser(lex(s, 'Corefile'));
 
-/**
- * Tokens of each `name` directive in the ~~~ corefile blocks of this folder's README, with
- * `{$VAR}` placeholders replaced from `env` (the core substitutes them before parsing).
- */
-function readmeOccurrences(name: string, env: Record<string, string>): Token[][][] {
-  const md = readFileSync(new URL('./README.md', import.meta.url), 'utf8');
-  return [...md.matchAll(/^~~~ corefile\n([\s\S]*?)^~~~$/gm)].map((m) => {
-    const toks = lex(m[1]!.replace(/\{\$(\w+)\}/g, (_, k: string) => env[k] ?? ''), 'Corefile');
-    const sameLine = (a: Token, b: Token) => a.line + a.lineBreaks === b.line;
-    const brace = (t: Token) => (t.quoted ? 0 : t.text === '{' ? 1 : t.text === '}' ? -1 : 0);
-    const out: Token[][] = [];
-    for (let i = 0, depth = 0; i < toks.length; i++) {
-      const t = toks[i]!;
-      if (depth === 1 && (i === 0 || !sameLine(toks[i - 1]!, t)) && t.text === name) {
-        const occ: Token[] = [];
-        let inner = 0;
-        do {
-          occ.push(toks[i]!);
-          inner += brace(toks[i]!);
-          i++;
-        } while (i < toks.length && (inner > 0 || sameLine(toks[i - 1]!, toks[i]!)));
-        out.push(occ);
-        i--;
-        continue;
-      }
-      depth += brace(t);
-    }
-    return out;
-  });
-}
 
 describe('prometheus setup', () => {
   it.each([
@@ -76,7 +45,7 @@ describe('prometheus setup', () => {
   });
 
   it('parses every README example', () => {
-    const examples = readmeOccurrences('prometheus', { PORT: '9253' });
+    const examples = directiveOccurrences(new URL('./README.md', import.meta.url), 'prometheus', { PORT: '9253' });
     expect(examples.length).toBeGreaterThanOrEqual(3);
     for (const occurrences of examples) {
       expect(occurrences.length).toBeGreaterThan(0);

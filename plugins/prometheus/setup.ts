@@ -2,7 +2,7 @@
 import type { Dispenser } from '../../src/corefile/dispenser.js';
 import { CorefileError } from '../../src/corefile/types.js';
 import type { PluginDefinition } from '../../src/plugin/plugin.js';
-import { checkListenAddr } from '../health/endpoint.js';
+import { listenAddrArg } from '../health/endpoint.js';
 import { DEFAULT_ADDR, Metrics, type MetricsConfig } from './metrics.js';
 
 export function parse(c: Dispenser): MetricsConfig {
@@ -10,12 +10,7 @@ export function parse(c: Dispenser): MetricsConfig {
   let i = 0;
   while (c.next()) {
     if (i++ > 0) throw new Error('this plugin can only be used once per Server Block');
-    const args = c.remainingArgs();
-    if (args.length > 1) throw c.argErr();
-    if (args.length === 1) {
-      addr = args[0]!;
-      checkListenAddr(addr);
-    }
+    addr = listenAddrArg(c, addr);
     while (c.nextBlock()) {
       switch (c.val()) {
         case 'runtime_metrics':
