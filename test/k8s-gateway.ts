@@ -9,7 +9,7 @@ import { GatewayInstance, type SourceFactory } from '../plugins/k8s_gateway/inst
 import { parse } from '../plugins/k8s_gateway/setup.js';
 import { invalidObjects } from '../plugins/k8s_gateway/metrics.js';
 import { classify } from '../plugins/k8s_gateway/sources/classify.js';
-import type { KubeObject, ObjectKind } from '../plugins/k8s_gateway/types.js';
+import type { JoinContext, KubeObject, ObjectKind } from '../plugins/k8s_gateway/types.js';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { expect, it } from 'vitest';
 import { Flag, QType, typeToString } from '../src/wire/constants.js';
@@ -106,4 +106,28 @@ export async function invalidCount(kind?: string, reason?: string): Promise<numb
     n += v.value;
   }
   return n;
+}
+
+/**
+ * A JoinContext over a fixed list of objects, for extractor tests: the reads are recorded the
+ * way the index records them as dependencies.
+ */
+export function joinContextOf(objects: readonly [ObjectKind, KubeObject][]): JoinContext & { reads: string[] } {
+  const reads: string[] = [];
+  return {
+    reads,
+    get(kind, namespace, name) {
+      reads.push(`${kind} ${namespace}/${name}`);
+      return objects.find(([k, o]) => k === kind && (o.metadata?.namespace ?? '') === namespace && o.metadata?.name === name)?.[1];
+    },
+    endpointSlices(namespace, service) {
+      return objects
+        .filter(([k, o]) => k === 'EndpointSlice' && o.metadata?.namespace === namespace && o.metadata?.labels?.['kubernetes.io/service-name'] === service)
+        .map(([, o]) => o);
+    },
+    all(kind) {
+      reads.push(`${kind} *`);
+      return objects.filter(([k]) => k === kind).map(([, o]) => o);
+    },
+  };
 }

@@ -2,11 +2,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES } from '../../test/k8s-gateway.js';
+import { FIXTURES, joinContextOf } from '../../test/k8s-gateway.js';
 import { extractorFor } from './extract/index.js';
 import { classify } from './sources/classify.js';
 import { trimObject } from './trim.js';
-import type { ExtractOptions, JoinContext, KubeObject, ObjectKind } from './types.js';
+import type { ExtractOptions, KubeObject, ObjectKind } from './types.js';
 
 const OPTS: ExtractOptions = { nodeAddressType: 'InternalIP', gardenerClass: 'garden' };
 
@@ -22,14 +22,6 @@ function fixtureObjects(): [ObjectKind, KubeObject][] {
   return out;
 }
 
-function context(objects: readonly [ObjectKind, KubeObject][]): JoinContext {
-  return {
-    get: (kind, ns, name) => objects.find(([k, o]) => k === kind && (o.metadata?.namespace ?? '') === ns && o.metadata?.name === name)?.[1],
-    endpointSlices: (ns, svc) =>
-      objects.filter(([k, o]) => k === 'EndpointSlice' && o.metadata?.namespace === ns && o.metadata?.labels?.['kubernetes.io/service-name'] === svc).map(([, o]) => o),
-    all: (kind) => objects.filter(([k]) => k === kind).map(([, o]) => o),
-  };
-}
 
 describe('trimObject', () => {
   it('drops what no extractor reads', () => {
@@ -64,8 +56,8 @@ describe('trimObject', () => {
     const all = fixtureObjects();
     expect(all.length).toBeGreaterThan(50);
     const trimmed = all.map(([k, o]): [ObjectKind, KubeObject] => [k, trimObject(k, o)]);
-    const full = context(all);
-    const cut = context(trimmed);
+    const full = joinContextOf(all);
+    const cut = joinContextOf(trimmed);
     for (let i = 0; i < all.length; i++) {
       const [kind, obj] = all[i]!;
       const extract = extractorFor(kind);

@@ -1,30 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { ExtractOptions, JoinContext, KubeObject, ObjectKind, Problem, Target } from '../types.js';
+import { joinContextOf } from '../../../test/k8s-gateway.js';
+import type { ExtractOptions, KubeObject, ObjectKind, Problem, Target } from '../types.js';
 import { extractGRPCRoute, extractHTTPRoute, extractTLSRoute, gatewayTargets } from './gatewayapi.js';
 
 const OPTS: ExtractOptions = { nodeAddressType: 'InternalIP', gardenerClass: 'gardendns' };
-
-/** A JoinContext over a fixed list, recording every read the way the index would. */
-function joinContext(objects: readonly [ObjectKind, KubeObject][]): JoinContext & { reads: string[] } {
-  const reads: string[] = [];
-  return {
-    reads,
-    get(kind, namespace, name) {
-      reads.push(`${kind} ${namespace}/${name}`);
-      const hit = objects.find(
-        ([k, o]) => k === kind && (o.metadata?.namespace ?? '') === namespace && o.metadata?.name === name,
-      );
-      return hit?.[1];
-    },
-    endpointSlices() {
-      return [];
-    },
-    all(kind) {
-      reads.push(`${kind} *`);
-      return objects.filter(([k]) => k === kind).map(([, o]) => o);
-    },
-  };
-}
 
 function gateway(
   name: string,
@@ -63,7 +42,7 @@ const a = (ip: string): Target => ({ t: 'a', ip });
 const ip = (value: string) => ({ type: 'IPAddress', value });
 
 /** test/gateway-api/resources.yml from upstream, with the README's kind-LB addresses. */
-const UPSTREAM = joinContext([
+const UPSTREAM = joinContextOf([
   gateway('gateway-one', [ip('198.51.100.4')]),
   gateway('gateway-two', [ip('198.51.100.5')]),
 ]);
@@ -94,7 +73,7 @@ describe('Gateway API routes: upstream vectors', () => {
   });
 
   it('reads the parent Gateway in the parentRef namespace, through the context', () => {
-    const ctx = joinContext([gateway('gateway-one', [ip('198.51.100.4')])]);
+    const ctx = joinContextOf([gateway('gateway-one', [ip('198.51.100.4')])]);
     extractHTTPRoute(route('myserviceb', { parentRefs: [{ name: 'gateway-one', namespace: 'default' }], hostnames: ['b.gw.foo.org'] }, { namespace: 'kube-system' }), ctx, OPTS);
     expect(ctx.reads).toEqual(['Gateway default/gateway-one']);
   });
@@ -104,7 +83,7 @@ describe('Gateway API routes: upstream vectors', () => {
     ['TLSRoute', extractTLSRoute],
     ['GRPCRoute', extractGRPCRoute],
   ] as const)('%s route-1/ns1 (3.6) and the F4 gateway', (_, extract) => {
-    const ctx = joinContext([gateway('gw-1', [ip('192.0.2.1')], { namespace: 'ns1' })]);
+    const ctx = joinContextOf([gateway('gw-1', [ip('192.0.2.1')], { namespace: 'ns1' })]);
     const obj = route('route-1', { parentRefs: [{ name: 'gw-1' }], hostnames: ['route-1.gw-1.example.com'] }, { namespace: 'ns1' });
     expect(extract(obj, ctx, OPTS)).toEqual({ names: [{ name: 'route-1.gw-1.example.com', targets: [a('192.0.2.1')] }], problems: [] });
     const ignored = { ...obj, metadata: { ...obj.metadata, labels: { 'k8s-gateway.dns/ignore': 'true' } } };
@@ -112,14 +91,14 @@ describe('Gateway API routes: upstream vectors', () => {
   });
 
   it('the ignore label on a Gateway does not hide its routes', () => {
-    const ctx = joinContext([gateway('gw', [ip('192.0.2.1')], { labels: { 'k8s-gateway.dns/ignore': 'true' } })]);
+    const ctx = joinContextOf([gateway('gw', [ip('192.0.2.1')], { labels: { 'k8s-gateway.dns/ignore': 'true' } })]);
     const got = extractHTTPRoute(route('r', { parentRefs: [{ name: 'gw' }], hostnames: ['a.example.com'] }), ctx, OPTS);
     expect(got.names).toEqual([{ name: 'a.example.com', targets: [a('192.0.2.1')] }]);
   });
 });
 
 describe('Gateway API routes: names', () => {
-  const ctx = joinContext([
+  const ctx = joinContextOf([
     gateway('gw', [ip('192.0.2.1')], {
       listeners: [
         { name: 'web', hostname: '*.web.example.com' },
@@ -188,7 +167,7 @@ describe('Gateway API routes: names', () => {
 });
 
 describe('Gateway API routes: parents', () => {
-  const ctx = joinContext([
+  const ctx = joinContextOf([
     gateway('gw', [ip('192.0.2.1')], { listeners: [{ name: 'a', hostname: 'a.example.com' }, { name: 'b', hostname: 'b.example.com' }] }),
     gateway('nginx', [ip('192.0.2.2')], { className: 'nginx' }),
   ]);
@@ -244,7 +223,7 @@ describe('Gateway API routes: parents', () => {
   });
 
   it('merges and de-duplicates the targets of several parents', () => {
-    const two = joinContext([gateway('g1', [ip('192.0.2.1'), ip('2001:DB8::1')]), gateway('g2', [ip('192.0.2.1')])]);
+    const two = joinContextOf([gateway('g1', [ip('192.0.2.1'), ip('2001:DB8::1')]), gateway('g2', [ip('192.0.2.1')])]);
     const got = extractHTTPRoute(route('r', { hostnames: ['x.example.com'], parentRefs: [{ name: 'g1' }, { name: 'g2' }, { name: 'g1', port: 443 }] }), two, OPTS);
     expect(got.names).toEqual([{ name: 'x.example.com', targets: [a('192.0.2.1'), { t: 'aaaa', ip: '2001:db8::1' }] }]);
   });
@@ -280,7 +259,7 @@ describe('Gateway API routes: hostile objects', () => {
     ['parentRefs of the wrong type', { spec: { parentRefs: [null, 1, 'gw', { name: 5 }] } }],
     ['no metadata', { metadata: undefined, spec: { parentRefs: [{ name: 'gw' }], hostnames: ['a.example.com'] } }],
   ])('%s does not throw', (_, obj) => {
-    const ctx = joinContext([gateway('gw', [ip('192.0.2.1')], { listeners: [null, 'x', { hostname: 3 }] })]);
+    const ctx = joinContextOf([gateway('gw', [ip('192.0.2.1')], { listeners: [null, 'x', { hostname: 3 }] })]);
     expect(() => extractHTTPRoute(obj as KubeObject, ctx, OPTS)).not.toThrow();
   });
 });

@@ -1,31 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { ExtractOptions, JoinContext, KubeObject, ObjectKind, Problem, Target } from '../types.js';
+import { joinContextOf } from '../../../test/k8s-gateway.js';
+import type { ExtractOptions, KubeObject, ObjectKind, Problem, Target } from '../types.js';
 import { extractIstioGateway, extractVirtualService, istioGatewayTargets } from './istio.js';
 
 const OPTS: ExtractOptions = { nodeAddressType: 'InternalIP', gardenerClass: 'gardendns' };
 const IGNORE = { 'k8s-gateway.dns/ignore': 'true' };
-
-/** A JoinContext over a fixed list, recording every read the way the index would. */
-function joinContext(objects: readonly [ObjectKind, KubeObject][]): JoinContext & { reads: string[] } {
-  const reads: string[] = [];
-  return {
-    reads,
-    get(kind, namespace, name) {
-      reads.push(`${kind} ${namespace}/${name}`);
-      const hit = objects.find(
-        ([k, o]) => k === kind && (o.metadata?.namespace ?? '') === namespace && o.metadata?.name === name,
-      );
-      return hit?.[1];
-    },
-    endpointSlices() {
-      return [];
-    },
-    all(kind) {
-      reads.push(`${kind} *`);
-      return objects.filter(([k]) => k === kind).map(([, o]) => o);
-    },
-  };
-}
 
 interface SvcOpts {
   namespace?: string;
@@ -104,7 +83,7 @@ describe('istioGatewayTargets', () => {
   ] as const)('%s', (_, services, want) => {
     const [, gw] = istioGateway('gw', { selector: SELECTOR });
     const problems: Problem[] = [];
-    expect(ipsOf(istioGatewayTargets(gw, joinContext(services), problems))).toEqual(want);
+    expect(ipsOf(istioGatewayTargets(gw, joinContextOf(services), problems))).toEqual(want);
     expect(problems).toEqual([]);
   });
 
@@ -113,14 +92,14 @@ describe('istioGatewayTargets', () => {
     ['empty', {}],
     ['not an object', 'istio=ingressgateway'],
   ])('a %s selector selects nothing and reads no Service', (_, selector) => {
-    const ctx = joinContext([service('ingress', { ingress: [{ ip: '198.51.100.1' }] })]);
+    const ctx = joinContextOf([service('ingress', { ingress: [{ ip: '198.51.100.1' }] })]);
     const [, gw] = istioGateway('gw', selector === undefined ? {} : { selector });
     expect(istioGatewayTargets(gw, ctx, [])).toEqual([]);
     expect(ctx.reads).toEqual([]);
   });
 
   it('reports a selector with a non-string value rather than widening it', () => {
-    const ctx = joinContext([service('ingress', { ingress: [{ ip: '198.51.100.1' }] })]);
+    const ctx = joinContextOf([service('ingress', { ingress: [{ ip: '198.51.100.1' }] })]);
     const [, gw] = istioGateway('gw', { selector: { istio: 'ingressgateway', app: 3 } });
     const problems: Problem[] = [];
     expect(istioGatewayTargets(gw, ctx, problems)).toEqual([]);
@@ -128,7 +107,7 @@ describe('istioGatewayTargets', () => {
   });
 
   it('reports bad Service addresses', () => {
-    const ctx = joinContext([service('ingress', { externalIPs: ['nope', '192.0.2.7'] })]);
+    const ctx = joinContextOf([service('ingress', { externalIPs: ['nope', '192.0.2.7'] })]);
     const [, gw] = istioGateway('gw', { selector: SELECTOR });
     const problems: Problem[] = [];
     expect(istioGatewayTargets(gw, ctx, problems)).toEqual([a('192.0.2.7')]);
@@ -137,7 +116,7 @@ describe('istioGatewayTargets', () => {
 });
 
 describe('extractIstioGateway', () => {
-  const ctx = joinContext([service('ingress', { ingress: [{ ip: '198.51.100.1' }] })]);
+  const ctx = joinContextOf([service('ingress', { ingress: [{ ip: '198.51.100.1' }] })]);
   const names = (hosts: unknown[]) => extractIstioGateway(istioGateway('gw', { selector: SELECTOR, servers: [{ port: { number: 80 }, hosts }] })[1], ctx, OPTS);
 
   it.each([
@@ -182,7 +161,7 @@ describe('extractIstioGateway', () => {
   });
 
   it('does not read Services when it has no names', () => {
-    const c = joinContext([service('ingress', { ingress: [{ ip: '198.51.100.1' }] })]);
+    const c = joinContextOf([service('ingress', { ingress: [{ ip: '198.51.100.1' }] })]);
     extractIstioGateway(istioGateway('gw', { selector: SELECTOR, servers: [{ hosts: ['*'] }] })[1], c, OPTS);
     expect(c.reads).toEqual([]);
   });
@@ -194,7 +173,7 @@ describe('extractIstioGateway', () => {
 });
 
 describe('extractVirtualService', () => {
-  const ctx = joinContext([
+  const ctx = joinContextOf([
     service('ingress', { ingress: [{ ip: '198.51.100.1' }] }),
     service('internal', { selector: { istio: 'internal' }, ingress: [{ ip: '10.0.0.1' }, { ip: '198.51.100.1' }] }),
     istioGateway('public', { selector: SELECTOR, servers: [{ hosts: ['*'] }] }, { namespace: 'istio-system' }),
@@ -241,7 +220,7 @@ describe('extractVirtualService', () => {
   });
 
   it('reads Gateways through the context and only when it has names', () => {
-    const c = joinContext([istioGateway('public', { selector: SELECTOR }, { namespace: 'istio-system' })]);
+    const c = joinContextOf([istioGateway('public', { selector: SELECTOR }, { namespace: 'istio-system' })]);
     extractVirtualService(virtualService({ hosts: ['reviews'], gateways: ['istio-system/public'] }), c, OPTS);
     expect(c.reads).toEqual([]);
     extractVirtualService(virtualService({ hosts: ['a.example.com'], gateways: ['istio-system/public'] }), c, OPTS);
