@@ -7,9 +7,7 @@ export type Config = Record<string, never>;
 
 /** `any` takes no arguments and no block. */
 export function parse(c: Dispenser): Config {
-  while (c.next()) {
-    if (c.nextArg()) throw c.argErr();
-  }
+  c.noArgs();
   return {};
 }
 

@@ -22,7 +22,6 @@ function fixtureObjects(): [ObjectKind, KubeObject][] {
   return out;
 }
 
-
 describe('trimObject', () => {
   it('drops what no extractor reads', () => {
     const t = trimObject('Ingress', {

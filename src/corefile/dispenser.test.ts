@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Dispenser } from './dispenser.js';
 import { parseCorefile } from './parser.js';
+import { lex } from './lexer.js';
 import type { Token } from './types.js';
 
 /** Every occurrence of `name` in the first block, concatenated, as a plugin setup receives them. */
@@ -151,5 +152,14 @@ describe('Dispenser on parsed tokens', () => {
     expect(c.next()).toBe(false);
     expect(c.val()).toBe('');
     expect(c.err('x').message).toBe('stdin:0 - Error during parsing: x');
+  });
+});
+
+describe('noArgs', () => {
+  it('accepts every bare occurrence and rejects an argument with FILE:LINE', () => {
+    const ok = new Dispenser(lex('whoami\nwhoami', 'Corefile'));
+    expect(() => ok.noArgs()).not.toThrow();
+    const bad = new Dispenser(lex('whoami\nwhoami extra', 'Corefile'));
+    expect(() => bad.noArgs()).toThrow('Corefile:2 - Error during parsing: Wrong argument count or unexpected line ending after');
   });
 });

@@ -81,6 +81,13 @@ export class Dispenser {
     return true;
   }
 
+  /** Reads every occurrence of a directive that takes no arguments (any, whoami). */
+  noArgs(): void {
+    while (this.next()) {
+      if (this.nextArg()) throw this.argErr();
+    }
+  }
+
   /** Every remaining argument on the current line, stopping before an opening brace. */
   remainingArgs(): string[] {
     const args: string[] = [];
