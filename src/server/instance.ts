@@ -136,9 +136,7 @@ export class Instance {
         }
         const l = this.newListener(spec);
         opened.push(l);
-        await l.udp.listen();
-        // Port 0 (tests): TCP follows the port the kernel gave UDP.
-        await l.tcp.listen(spec.port === 0 ? l.udp.port : undefined);
+        await this.listenPair(l, spec.port === 0);
         nextListeners.set(spec.key, l);
       }
       const started: { stop?: () => Promise<void> | void }[] = [];
@@ -190,6 +188,23 @@ export class Instance {
     // Old plugins stop once the queries they are serving have finished (bounded).
     await Promise.race([Promise.all(retired.map((d) => d.idle())), new Promise((r) => setTimeout(r, 5000).unref())]);
     if (prev) await stopPlugins(prev);
+  }
+
+  /**
+   * Port 0 (any port): TCP follows the port the kernel gave UDP. That number can already be held
+   * by an unrelated TCP socket, so an ephemeral pair is retried on a fresh UDP port.
+   */
+  private async listenPair(l: Listener, ephemeral: boolean): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      await l.udp.listen();
+      try {
+        await l.tcp.listen(ephemeral ? l.udp.port : undefined);
+        return;
+      } catch (e) {
+        await l.udp.close();
+        if (!ephemeral || attempt >= 20 || !/EADDRINUSE/.test((e as Error).message)) throw e;
+      }
+    }
   }
 
   private newListener(spec: ListenerSpec): Listener {
