@@ -3,42 +3,18 @@
  * the default Corefile, `-conf stdin`, signals (SIGTERM stops with 0, SIGUSR1 reloads and keeps
  * the old configuration when the new one is broken).
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { QType, Rcode } from '../src/wire/constants.js';
 import { decodeMessage, type Message } from '../src/wire/message.js';
+import { buildIfStale, cli, Daemon, freePort, root, sleep } from './exdns-process.js';
 import { queryBytes } from './kit.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const cli = path.join(root, 'dist', 'src', 'cli.js');
 const version = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
-
-/** Newest modification time of the sources that make up dist/ (non-test .ts under src/ and plugins/). */
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) newest = Math.max(newest, newestSource(p));
-    else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-function buildIfStale(): void {
-  const built = existsSync(cli) ? statSync(cli).mtimeMs : 0;
-  const newest = Math.max(newestSource(path.join(root, 'src')), newestSource(path.join(root, 'plugins')), statSync(path.join(root, 'package.json')).mtimeMs);
-  if (built > newest) return;
-  const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, encoding: 'utf8', timeout: 110_000 });
-  // tsc still emits on type errors (someone may be mid-edit elsewhere); only a missing output is fatal.
-  if (r.status !== 0) console.warn(`tsc -p tsconfig.build.json exited ${r.status}:\n${r.stdout}${r.stderr}`);
-  if (!existsSync(cli)) throw new Error(`build did not produce ${cli}`);
-}
 
 interface Result {
   code: number | null;
@@ -53,60 +29,11 @@ function run(args: string[], opts: { cwd?: string; input?: string } = {}): Resul
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** A long-running CLI process with its output collected. */
-class Daemon {
-  readonly child: ChildProcess;
-  stdout = '';
-  stderr = '';
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-
-  constructor(args: string[], opts: { cwd: string; stdin?: string }) {
-    this.child = spawn(process.execPath, [cli, ...args], { cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
-    this.child.stdout!.setEncoding('utf8').on('data', (d: string) => void (this.stdout += d));
-    this.child.stderr!.setEncoding('utf8').on('data', (d: string) => void (this.stderr += d));
-    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
-    if (opts.stdin !== undefined) this.child.stdin!.end(opts.stdin);
-    else this.child.stdin!.end();
-  }
-
-  get output(): string {
-    return `--- stdout\n${this.stdout}--- stderr\n${this.stderr}`;
-  }
-
-  /** Waits until stdout contains `text` (or the process exits, or the time runs out). */
-  async waitFor(text: string | RegExp, ms = 10_000): Promise<void> {
-    const deadline = Date.now() + ms;
-    const has = () => (typeof text === 'string' ? this.stdout.includes(text) : text.test(this.stdout));
-    while (!has()) {
-      if (this.child.exitCode !== null || this.child.signalCode !== null) throw new Error(`exited before printing ${text}\n${this.output}`);
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${text}\n${this.output}`);
-      await sleep(25);
-    }
-  }
-
-  kill(sig: NodeJS.Signals): void {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(sig);
-  }
-}
-
 const daemons: Daemon[] = [];
 function start(args: string[], opts: { cwd: string; stdin?: string }): Daemon {
   const d = new Daemon(args, opts);
   daemons.push(d);
   return d;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/** A port that was free a moment ago: bind UDP to 0, read the port, close. */
-async function freePort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  const port = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 /** One UDP query, retried a few times (the server may still be starting). */

@@ -7,10 +7,12 @@ import type { Handler, PluginInstance } from '../../src/plugin/plugin.js';
 import { AnswerTable, K8sGateway } from './gateway.js';
 import { HostIndex, isReverseZone } from './index.js';
 import { parseSelector, matches } from './labels.js';
-import { indexNames, indexObjects, indexUpdates, invalidObjects, sourceSynced } from './metrics.js';
+import { indexNames, indexObjects, indexUpdates, invalidObjects, sourceSynced, watchLastEvent, watchRelists, watchRestarts } from './metrics.js';
 import { HostResolver } from './resolver.js';
 import type { Config } from './setup.js';
 import { kindsFor } from './sources/classify.js';
+import { KubeSource } from './sources/kube.js';
+import { loadKubeAccess } from './sources/kube-access.js';
 import { ManifestsSource } from './sources/manifests.js';
 import type { KubeObject, ObjectKind, Source, SourceSink } from './types.js';
 import { trimObject } from './trim.js';
@@ -26,13 +28,21 @@ export const defaultSource: SourceFactory = (cfg, kinds, log) => {
       transform: trimObject,
     });
   }
-  return {
-    start: () =>
-      Promise.reject(
-        new Error('plugin/k8s_gateway: reading objects from the Kubernetes API is not available in this build; use `manifests PATH...`'),
-      ),
-    stop: () => Promise.resolve(),
-  };
+  return new KubeSource(() => loadKubeAccess(cfg.kubeconfig), kinds, {
+    logger: log,
+    transform: trimObject,
+    serviceSelectors: cfg.serviceLabelSelectors,
+    events: (kind) => {
+      const restarts = watchRestarts.labels(kind);
+      const relists = watchRelists.labels(kind);
+      const last = watchLastEvent.labels(kind);
+      return {
+        restart: () => restarts.inc(),
+        relist: () => relists.inc(),
+        activity: () => last.set(Date.now() / 1000),
+      };
+    },
+  });
 };
 
 /** Objects whose problems are remembered (to log each once). */

@@ -32,3 +32,27 @@ export const invalidObjects = singleton(
       registry,
     ),
 );
+export const watchRestarts = singleton(
+  'exdns_watch_restarts_total',
+  () =>
+    new FastCounter(
+      'exdns_watch_restarts_total',
+      'Kubernetes watches reopened after they ended (server timeout, error, outage), per kind.',
+      ['kind'],
+      registry,
+    ),
+);
+export const watchRelists = singleton(
+  'exdns_watch_relists_total',
+  () => new FastCounter('exdns_watch_relists_total', 'Complete lists of a kind after the first one (expired watch, CRD change), per kind.', ['kind'], registry),
+);
+export const watchLastEvent = singleton(
+  'exdns_watch_last_event_timestamp_seconds',
+  () =>
+    new FastGauge(
+      'exdns_watch_last_event_timestamp_seconds',
+      'Unix time of the last list, event or bookmark received from the Kubernetes API, per kind.',
+      ['kind'],
+      registry,
+    ),
+);

@@ -1,0 +1,301 @@
+/**
+ * One list+watch feed of one kind (client-go's reflector): a paginated list replaces the kind's
+ * objects at once, then a watch from the list's resourceVersion streams changes, with bookmarks
+ * keeping that version fresh. A watch that ends is reopened from where it stopped; one that
+ * expired (410) is followed by a relist. Failures back off from 0.5 s to 30 s, and nothing is
+ * taken out of the index until a complete relist says so: the last known objects keep being
+ * served through any outage.
+ *
+ * CRD-backed kinds are first looked up as CustomResourceDefinitions. A missing one counts as
+ * synced and empty, so readiness does not wait for software that is not installed, and is
+ * looked up again every `crdPollMs` until it appears.
+ */
+import type { Logger } from '../../../src/log.js';
+import { objectKey, type KubeObject } from '../types.js';
+import { ApiError, type KubeApi, type WatchHandle } from './kube-api.js';
+import { collectionPath, crdPath, servedVersion, type ApiResource } from './kube-resources.js';
+
+export interface FeedSink {
+  replace(objects: KubeObject[]): void;
+  upsert(obj: KubeObject): void;
+  delete(key: string): void;
+  /** The first complete list (or the finding that the kind's CRD is missing); called once. */
+  synced(): void;
+}
+
+export interface FeedEvents {
+  /** A watch is opened again after one ended (expiry, error or outage). */
+  restart(): void;
+  /** A list after the first one. */
+  relist(): void;
+  /** Anything arrived (list, event, bookmark); drives the last-event timestamp. */
+  activity(): void;
+}
+
+export interface ReflectorOptions {
+  readonly api: KubeApi;
+  readonly resource: ApiResource;
+  /** Server-side label filter. */
+  readonly labelSelector?: string;
+  readonly transform: (obj: KubeObject) => KubeObject;
+  readonly sink: FeedSink;
+  readonly events: FeedEvents;
+  readonly log: Logger;
+  readonly pageSize?: number;
+  readonly crdPollMs?: number;
+  readonly backoffMinMs?: number;
+  readonly backoffMaxMs?: number;
+  /** Server-side watch expiry; a random 0–60 s is added so feeds do not reconnect in lockstep. */
+  readonly watchTimeoutSeconds?: number;
+  /** A watch with no bytes at all (bookmarks come every minute or so) for this long is dead. */
+  readonly watchIdleMs?: number;
+}
+
+const PAGE_SIZE = 500;
+/** Continue tokens expire (410) on lists slower than the compaction interval; start over a few times. */
+const MAX_LIST_RESTARTS = 3;
+/** A watch shorter than this ended too soon to be the server's routine expiry. */
+const QUICK_END_MS = 1000;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function resourceVersionOf(obj: unknown): string | undefined {
+  if (!isRecord(obj) || !isRecord(obj.metadata)) return undefined;
+  const rv = obj.metadata.resourceVersion;
+  return typeof rv === 'string' && rv !== '' ? rv : undefined;
+}
+
+export class Reflector {
+  private readonly o: ReflectorOptions;
+  private readonly name: string;
+  private version: string;
+  private rv = '';
+  private attempt = 0;
+  /** Consecutive failures, and when the first of them happened (for the recovery log line). */
+  private failures = 0;
+  private failingSince = 0;
+  private stopped = true;
+  private everSynced = false;
+  /** The CRD was found missing, and that was logged; cleared when it shows up. */
+  private missing = false;
+  private hasListed = false;
+  private listedAt = 0;
+  private watch: WatchHandle | undefined;
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+
+  constructor(opts: ReflectorOptions) {
+    this.o = opts;
+    this.version = opts.resource.versions[0]!;
+    this.name = opts.resource.kind + (opts.labelSelector ? ` (${opts.labelSelector})` : '');
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.watch?.abort();
+    this.wake?.();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const { resource, log } = this.o;
+    while (!this.stopped) {
+      try {
+        if (this.rv === '') {
+          if (resource.crd && !(await this.discover())) {
+            await this.sleep(this.o.crdPollMs ?? 10_000, false);
+            continue;
+          }
+          await this.list();
+          this.recovered();
+        }
+        const opened = Date.now();
+        await this.watchOnce();
+        if (this.stopped) return;
+        // The server ended the stream at its timeout: routine, reopened at once. A stream that
+        // keeps ending as soon as it opens (a misbehaving proxy) is reopened with backoff instead.
+        this.o.events.restart();
+        log.debug(`watch ${this.name}: stream ended; reopening at resourceVersion ${this.rv}`);
+        if (Date.now() - opened < QUICK_END_MS) await this.sleep(this.backoff(), false);
+      } catch (e) {
+        if (this.stopped) return;
+        const err = e instanceof ApiError ? e : new ApiError((e as Error).message, 0);
+        if (err.status === 410) {
+          // The resourceVersion is older than the server keeps: only a full relist can say what changed.
+          log.info(`watch ${this.name}: ${err.message}; relisting`);
+          this.rv = '';
+          this.o.events.restart();
+          // Expiring again right after a relist means something is wrong; do not relist in a loop.
+          if (Date.now() - this.listedAt < QUICK_END_MS * 5) await this.sleep(this.backoff(), false);
+          continue;
+        }
+        if (err.status === 404 && resource.crd) this.rv = ''; // CRD gone or not served yet: look it up again
+        const delay = this.backoff();
+        const hint = err.status === 401 || err.status === 403 ? ' (check the credentials and RBAC: exdns needs list and watch on this resource)' : '';
+        // The first failure of a streak is a warning; repeats (an outage) would only flood the log.
+        const line = `watch ${this.name}: ${err.message}${hint}; retrying in ${(delay / 1000).toFixed(1)}s`;
+        if (this.failures++ === 0) {
+          this.failingSince = Date.now();
+          log.warning(line);
+        } else {
+          log.debug(line);
+        }
+        this.o.events.restart();
+        await this.sleep(delay, err.unreachable);
+      }
+    }
+  }
+
+  /** Finds the version to read a CRD kind at; false when the CRD is missing (and the kind empty). */
+  private async discover(): Promise<boolean> {
+    const { api, resource, log, sink } = this.o;
+    const res = await api.get(crdPath(resource));
+    const crdName = `${resource.plural}.${resource.group}`;
+    let version: string | undefined;
+    if (res.status === 200) {
+      version = servedVersion(resource, res.body);
+    } else if (res.status === 403) {
+      // Without permission to read CRDs, try the preferred version directly.
+      version = resource.versions[0];
+    } else if (res.status !== 404) {
+      throw new ApiError(`GET CRD ${crdName}: HTTP ${res.status}: ${res.text}`, res.status);
+    }
+    if (version === undefined) {
+      if (!this.missing) {
+        this.missing = true;
+        log.info(`${resource.kind} skipped: CRD ${crdName} is not installed or serves none of ${resource.versions.join(', ')}; looking again every ${Math.round((this.o.crdPollMs ?? 10_000) / 1000)}s`);
+        // Deleting a CRD deletes its objects: stop serving what was there.
+        if (this.hasListed) sink.replace([]);
+      }
+      this.markSynced();
+      return false;
+    }
+    if (this.missing || !this.hasListed || version !== this.version) {
+      log.info(`watching ${resource.kind} at ${resource.group}/${version}`);
+    }
+    this.missing = false;
+    this.version = version;
+    return true;
+  }
+
+  private async list(): Promise<void> {
+    const { api, resource, transform, sink } = this.o;
+    const path = collectionPath(resource, this.version);
+    for (let restarts = 0; ; restarts++) {
+      const items: KubeObject[] = [];
+      let cont = '';
+      let rv = '';
+      let expired = false;
+      do {
+        const query: Record<string, string> = { limit: String(this.o.pageSize ?? PAGE_SIZE) };
+        if (cont !== '') query.continue = cont;
+        if (this.o.labelSelector) query.labelSelector = this.o.labelSelector;
+        const res = await api.get(path, query);
+        if (res.status === 410 && cont !== '' && restarts < MAX_LIST_RESTARTS) {
+          expired = true;
+          break;
+        }
+        if (res.status !== 200) throw new ApiError(`list ${path}: HTTP ${res.status}: ${res.text}`, res.status);
+        const body = res.body;
+        if (!isRecord(body) || !Array.isArray(body.items)) throw new ApiError(`list ${path}: not a list`, 200);
+        for (const item of body.items as unknown[]) {
+          if (isRecord(item)) items.push(transform(item as KubeObject));
+        }
+        const meta = isRecord(body.metadata) ? body.metadata : {};
+        cont = typeof meta.continue === 'string' ? meta.continue : '';
+        rv = typeof meta.resourceVersion === 'string' ? meta.resourceVersion : '';
+      } while (cont !== '');
+      if (expired) continue;
+      if (this.hasListed) {
+        this.o.events.relist();
+        this.o.log.info(`relisted ${this.name}: ${items.length} objects`);
+      }
+      this.rv = rv;
+      this.hasListed = true;
+      this.listedAt = Date.now();
+      this.o.events.activity();
+      sink.replace(items);
+      this.markSynced();
+      return;
+    }
+  }
+
+  private async watchOnce(): Promise<void> {
+    const { api, resource, transform, sink, events } = this.o;
+    const timeout = (this.o.watchTimeoutSeconds ?? 300) + Math.floor(Math.random() * 60);
+    const query: Record<string, string> = {
+      watch: '1',
+      resourceVersion: this.rv,
+      allowWatchBookmarks: 'true',
+      timeoutSeconds: String(timeout),
+    };
+    if (this.o.labelSelector) query.labelSelector = this.o.labelSelector;
+    const idle = this.o.watchIdleMs ?? 120_000;
+    this.watch = api.watch(
+      collectionPath(resource, this.version),
+      query,
+      idle,
+      (ev) => {
+        const rv = resourceVersionOf(ev.object);
+        if (rv !== undefined) this.rv = rv;
+        events.activity();
+        const obj = ev.object as KubeObject;
+        if (ev.type === 'ADDED' || ev.type === 'MODIFIED') sink.upsert(transform(obj));
+        else if (ev.type === 'DELETED') sink.delete(objectKey(obj));
+      },
+      () => this.recovered(),
+    );
+    try {
+      await this.watch.done;
+    } finally {
+      this.watch = undefined;
+    }
+  }
+
+  /** The next wait: exponential from backoffMinMs to backoffMaxMs, with jitter in its upper half. */
+  private backoff(): number {
+    const base = Math.min(this.o.backoffMaxMs ?? 30_000, (this.o.backoffMinMs ?? 500) * 2 ** Math.min(this.attempt++, 16));
+    return Math.round(base / 2 + (Math.random() * base) / 2);
+  }
+
+  /** A list or watch succeeded: the backoff starts over, and the end of a failure streak is logged. */
+  private recovered(): void {
+    this.attempt = 0;
+    if (this.failures === 0) return;
+    const secs = ((Date.now() - this.failingSince) / 1000).toFixed(1);
+    this.o.log.info(`watch ${this.name}: reconnected after ${this.failures} failed attempt${this.failures === 1 ? '' : 's'} (${secs}s)`);
+    this.failures = 0;
+  }
+
+  private markSynced(): void {
+    if (this.everSynced) return;
+    this.everSynced = true;
+    this.o.sink.synced();
+  }
+
+  /** Waits `ms`; cut short by `stop`, and (for connection failures) by the server coming back. */
+  private async sleep(ms: number, untilBackUp: boolean): Promise<void> {
+    if (this.stopped) return;
+    let timer: NodeJS.Timeout | undefined;
+    let cancelBackUp: (() => void) | undefined;
+    await new Promise<void>((resolve) => {
+      this.wake = resolve;
+      timer = setTimeout(resolve, ms);
+      if (untilBackUp) {
+        // A little jitter, so a dozen feeds do not relist in the same millisecond.
+        cancelBackUp = this.o.api.onBackUp(() => setTimeout(resolve, Math.random() * 250));
+      }
+    });
+    clearTimeout(timer);
+    cancelBackUp?.();
+    this.wake = undefined;
+  }
+}
