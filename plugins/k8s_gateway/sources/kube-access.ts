@@ -3,8 +3,8 @@
  * Pod's service account.
  *
  * The common cases (client certificates, bearer tokens, token files, exec credential plugins,
- * basic auth, impersonation) use @kubernetes/client-node's kubeconfig parser and authenticators
- * directly. Its `KubeConfig` class would do the same, but importing it loads the whole generated
+ * basic auth, impersonation) use @kubernetes/client-node's kubeconfig parser and exec
+ * authenticator directly. Its `KubeConfig` class would do the same, but importing it loads the whole generated
  * API client: about 90 MB of RSS and 1-2 s of start-up, more than the whole index of 20,000
  * objects. That class is loaded only for what only it handles (the oidc/azure/gcp auth
  * providers and proxies).
@@ -15,7 +15,6 @@ import path from 'node:path';
 import { CORE_SCHEMA, load } from 'js-yaml';
 import { newClusters, newContexts, newUsers, type Cluster, type User } from '@kubernetes/client-node/dist/config_types.js';
 import { ExecAuth } from '@kubernetes/client-node/dist/exec_auth.js';
-import { FileAuth } from '@kubernetes/client-node/dist/file_auth.js';
 
 export interface KubeAccess {
   /** `https://host:port` (no trailing slash). */
@@ -37,16 +36,35 @@ function absolute(root: string, file: string | undefined): string | undefined {
   return file === undefined || file === '' || path.isAbsolute(file) ? file : path.join(root, file);
 }
 
+/**
+ * A bearer token kept in a file, re-read once a minute like client-go does: projected
+ * service-account tokens are rotated in place. Surrounding whitespace is not part of the token.
+ */
+class TokenFile {
+  private token = '';
+  private readAt = 0;
+
+  constructor(readonly path: string) {}
+
+  get(): string {
+    if (this.readAt === 0 || Date.now() - this.readAt > 60_000) {
+      this.token = readFileSync(this.path, 'utf8').trim();
+      this.readAt = Date.now();
+    }
+    return this.token;
+  }
+}
+
 class DirectAccess implements KubeAccess {
   readonly server: string;
   /** One keep-alive agent: lists and watches share connections. */
   private readonly agent = new https.Agent({ keepAlive: true });
   private readonly exec = new ExecAuth();
-  private readonly tokenFile = new FileAuth();
 
   constructor(
     private readonly cluster: Cluster,
     private readonly user: User,
+    private readonly tokenFile?: TokenFile,
   ) {
     this.server = cluster.server.replace(/\/+$/, '');
   }
@@ -66,8 +84,8 @@ class DirectAccess implements KubeAccess {
     if (user.impersonateUser) headers['Impersonate-User'] = user.impersonateUser;
     if (user.username) opts.auth = `${user.username}:${user.password ?? ''}`;
     if (this.exec.isAuthProvider(user)) await this.exec.applyAuthentication(user, opts);
-    else if (this.tokenFile.isAuthProvider(user)) await this.tokenFile.applyAuthentication(user, opts);
-    if (user.token) headers.Authorization = `Bearer ${user.token}`;
+    if (user.token) headers.Authorization = `Bearer ${user.token.trim()}`;
+    else if (this.tokenFile !== undefined) headers.Authorization = `Bearer ${this.tokenFile.get()}`;
   }
 }
 
@@ -87,8 +105,21 @@ function needsClientNode(cluster: Cluster, user: User): boolean {
   const provider: unknown = user.authProvider;
   if (typeof provider !== 'object' || provider === null) return false;
   const name = (provider as { name?: unknown }).name;
-  // exec and tokenFile providers are served directly; oidc, azure and gcp are not.
-  return name !== 'exec' && name !== 'tokenFile' && !new ExecAuth().isAuthProvider(user);
+  // exec providers are served directly; oidc, azure and gcp are not.
+  return name !== 'exec' && !new ExecAuth().isAuthProvider(user);
+}
+
+/** The `tokenFile` (client-go) or `token-file` of a kubeconfig user entry, as written. */
+function rawTokenFile(users: unknown, name: string): string | undefined {
+  if (!Array.isArray(users)) return undefined;
+  for (const u of users as unknown[]) {
+    if (typeof u !== 'object' || u === null || (u as { name?: unknown }).name !== name) continue;
+    const user = (u as { user?: unknown }).user;
+    if (typeof user !== 'object' || user === null) return undefined;
+    const f = (user as Record<string, unknown>).tokenFile ?? (user as Record<string, unknown>)['token-file'];
+    return typeof f === 'string' && f !== '' ? f : undefined;
+  }
+  return undefined;
 }
 
 async function fromFile(file: string, context: string | undefined): Promise<KubeAccess> {
@@ -98,7 +129,7 @@ async function fromFile(file: string, context: string | undefined): Promise<Kube
   } catch (e) {
     throw new Error(`kubeconfig ${file}: ${(e as Error).message}`);
   }
-  if (typeof doc !== 'object' || doc === null) throw new Error(`kubeconfig ${file}: not a kubeconfig (expected a YAML mapping)`);
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new Error(`kubeconfig ${file}: not a kubeconfig (expected a YAML mapping)`);
   const raw = doc as { clusters?: unknown; users?: unknown; contexts?: unknown; 'current-context'?: unknown };
   let clusters: Cluster[];
   let users: User[];
@@ -116,15 +147,21 @@ async function fromFile(file: string, context: string | undefined): Promise<Kube
   if (ctx === undefined) throw new Error(`kubeconfig ${file}: no context named "${wanted}"`);
   const cluster = clusters.find((c) => c.name === ctx.cluster);
   if (cluster === undefined) throw new Error(`kubeconfig ${file}: context "${wanted}" names cluster "${ctx.cluster}", which is not defined`);
-  const user: User = users.find((u) => u.name === ctx.user) ?? { name: ctx.user };
+  const user = users.find((u) => u.name === ctx.user);
+  if (user === undefined) throw new Error(`kubeconfig ${file}: context "${wanted}" names user "${ctx.user}", which is not defined`);
   if (needsClientNode(cluster, user)) return clientNodeAccess(file, wanted);
   const root = path.dirname(path.resolve(file));
   const caFile = absolute(root, cluster.caFile);
   const certFile = absolute(root, user.certFile);
   const keyFile = absolute(root, user.keyFile);
+  // client-node reads `token-file` once, relative to the working folder, and ignores client-go's
+  // `tokenFile`: both are read here, relative to the kubeconfig, and re-read as they rotate.
+  const tokenPath = absolute(root, rawTokenFile(raw.users, ctx.user));
+  const { token: _readOnce, ...rest } = user;
   return new DirectAccess(
     { ...cluster, ...(caFile === undefined ? {} : { caFile }) },
-    { ...user, ...(certFile === undefined ? {} : { certFile }), ...(keyFile === undefined ? {} : { keyFile }) },
+    { ...(tokenPath === undefined ? user : rest), ...(certFile === undefined ? {} : { certFile }), ...(keyFile === undefined ? {} : { keyFile }) },
+    tokenPath === undefined ? undefined : new TokenFile(tokenPath),
   );
 }
 
@@ -139,8 +176,8 @@ function inCluster(env: NodeJS.ProcessEnv, saDir: string): KubeAccess {
   const server = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
   return new DirectAccess(
     { name: 'in-cluster', server, caFile: path.join(saDir, 'ca.crt'), skipTLSVerify: false },
-    // A token file, re-read every minute: projected service-account tokens rotate.
-    { name: 'in-cluster', authProvider: { name: 'tokenFile', config: { tokenFile: path.join(saDir, 'token') } } },
+    { name: 'in-cluster' },
+    new TokenFile(path.join(saDir, 'token')),
   );
 }
 

@@ -84,11 +84,20 @@ export class KubeApi {
     this.probeIntervalMs = opts.probeIntervalMs ?? 1000;
   }
 
-  /** GET a JSON document; resolves with any HTTP status, rejects only when there is no response. */
-  async get(path: string, query: Record<string, string> = {}): Promise<{ status: number; body: unknown; text: string }> {
-    const res = await this.request(path, query, this.requestTimeoutMs);
+  /**
+   * GET a JSON document; resolves with any HTTP status, rejects only when there is no complete
+   * response (or `signal` aborts it).
+   */
+  async get(path: string, query: Record<string, string> = {}, signal?: AbortSignal): Promise<{ status: number; body: unknown; text: string }> {
+    const res = await this.request(path, query, this.requestTimeoutMs, signal);
     const chunks: Buffer[] = [];
-    for await (const chunk of res) chunks.push(chunk as Buffer);
+    try {
+      for await (const chunk of res) chunks.push(chunk as Buffer);
+    } catch (e) {
+      if (signal?.aborted) throw new ApiError(`GET ${path}: aborted`, 0);
+      this.markDown();
+      throw new ApiError(`GET ${path}: ${(e as Error).message}`, 0);
+    }
     const text = Buffer.concat(chunks).toString('utf8');
     const status = res.statusCode ?? 0;
     if (status < 200 || status > 299) return { status, body: undefined, text: statusMessage(text) };
@@ -104,13 +113,10 @@ export class KubeApi {
    * for `idleMs` (no events and no bookmarks) is taken as dead.
    */
   watch(path: string, query: Record<string, string>, idleMs: number, onEvent: (ev: WatchEvent) => void, onOpen?: () => void): WatchHandle {
-    let req: http.ClientRequest | undefined;
-    let aborted = false;
+    const controller = new AbortController();
+    const aborted = () => controller.signal.aborted;
     const run = async (): Promise<void> => {
-      const res = await this.request(path, query, idleMs, (r) => {
-        req = r;
-        if (aborted) r.destroy(new Error('aborted'));
-      });
+      const res = await this.request(path, query, idleMs, controller.signal);
       const status = res.statusCode ?? 0;
       if (status !== 200) {
         const chunks: Buffer[] = [];
@@ -146,16 +152,13 @@ export class KubeApi {
     const done = run().catch((e: unknown) => {
       if (e instanceof ApiError) throw e;
       // A stream cut after its headers: reset, killed server, or the idle timer.
-      const err = new ApiError(`watch ${path}: ${aborted ? 'aborted' : (e as Error).message}`, 0);
-      if (!aborted) this.markDown();
+      const err = new ApiError(`watch ${path}: ${aborted() ? 'aborted' : (e as Error).message}`, 0);
+      if (!aborted()) this.markDown();
       throw err;
     });
     return {
       done,
-      abort: () => {
-        aborted = true;
-        req?.destroy(new Error('aborted'));
-      },
+      abort: () => controller.abort(),
     };
   }
 
@@ -209,17 +212,12 @@ export class KubeApi {
     if (!this.stopped) this.scheduleProbe();
   }
 
-  private async request(
-    path: string,
-    query: Record<string, string>,
-    idleMs: number,
-    onRequest?: (req: http.ClientRequest) => void,
-    track = true,
-  ): Promise<http.IncomingMessage> {
+  private async request(path: string, query: Record<string, string>, idleMs: number, signal?: AbortSignal, track = true): Promise<http.IncomingMessage> {
     const url = new URL(this.server + path);
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
     const opts: https.RequestOptions = { method: 'GET', headers: { Accept: 'application/json' } };
     await this.access.apply(opts);
+    if (signal?.aborted) throw new ApiError(`GET ${path}: aborted`, 0);
     return new Promise<http.IncomingMessage>((resolve, reject) => {
       const mod = url.protocol === 'http:' ? http : https;
       const req = mod.request(url, opts, (res) => {
@@ -227,14 +225,16 @@ export class KubeApi {
         res.on('error', () => undefined);
         resolve(res);
       });
+      const onAbort = () => req.destroy(new ApiError(`GET ${path}: aborted`, 0));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      req.on('close', () => signal?.removeEventListener('abort', onAbort));
       req.setTimeout(idleMs, () => req.destroy(new ApiError(`GET ${path}: no data for ${idleMs} ms`, 0)));
       req.on('socket', (s) => s.setKeepAlive(true, 15_000));
       req.on('error', (e) => {
         const err = e instanceof ApiError ? e : new ApiError(`GET ${path}: ${e.message}`, 0);
-        if (track && err.unreachable && e.message !== 'aborted') this.markDown();
+        if (track && err.unreachable && !signal?.aborted) this.markDown();
         reject(err);
       });
-      onRequest?.(req);
       req.end();
     });
   }

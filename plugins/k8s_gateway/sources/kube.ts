@@ -6,6 +6,7 @@
  */
 import type { Logger } from '../../../src/log.js';
 import { objectKey, type KubeObject, type ObjectKind, type Source, type SourceSink } from '../types.js';
+import { matches, parseSelector, type LabelSelector } from '../labels.js';
 import type { KubeAccess } from './kube-access.js';
 import { KubeApi, type KubeApiOptions } from './kube-api.js';
 import { API_RESOURCES } from './kube-resources.js';
@@ -36,10 +37,13 @@ class UnionSink {
   constructor(
     private readonly kind: ObjectKind,
     private readonly sink: SourceSink,
-    feeds: number,
+    private readonly selectors: readonly LabelSelector[],
   ) {
-    this.pendingSync = feeds;
+    this.pendingSync = selectors.length;
   }
+
+  /** Set by the source: the same trim every delivered object gets. */
+  transform: (obj: KubeObject) => KubeObject = (o) => o;
 
   feed(i: number): FeedSink {
     const bit = 1 << i;
@@ -54,9 +58,18 @@ class UnionSink {
         for (const o of objects) this.add(o, bit);
       },
       upsert: (obj) => this.add(obj, bit),
-      delete: (key) => {
+      delete: (key, obj) => {
         const mask = this.holders.get(key);
-        if (mask !== undefined && (mask & bit) !== 0) this.drop(key, mask, bit);
+        if (mask === undefined || (mask & bit) === 0) return;
+        // A relabelled object leaves one selector's watch as DELETED (with its new labels) before
+        // the next selector's watch reports it: hand it over rather than drop it in between.
+        const next = obj === undefined ? -1 : this.selectors.findIndex((sel, j) => j !== i && matches(sel, obj.metadata?.labels));
+        if (next >= 0 && obj !== undefined) {
+          this.holders.set(key, (mask & ~bit) | (1 << next));
+          this.sink.upsert(this.kind, this.transform(obj));
+          return;
+        }
+        this.drop(key, mask, bit);
       },
       synced: () => {
         if (--this.pendingSync === 0) this.sink.synced(this.kind);
@@ -103,8 +116,10 @@ export class KubeSource implements Source {
     }
     const noEvents: FeedEvents = { restart: () => undefined, relist: () => undefined, activity: () => undefined };
     for (const kind of this.kinds) {
-      const selectors = kind === 'Service' && this.opts.serviceSelectors?.length ? this.opts.serviceSelectors : [undefined];
-      const union = selectors.length > 1 ? new UnionSink(kind, sink, selectors.length) : undefined;
+      const selectors = kind === 'Service' ? this.serviceFeeds() : [undefined];
+      const union = selectors.length > 1 ? new UnionSink(kind, sink, selectors.map((sel) => parseSelector(sel ?? ''))) : undefined;
+      const trim = transform === undefined ? (o: KubeObject) => o : (o: KubeObject) => transform(kind, o);
+      if (union !== undefined) union.transform = trim;
       selectors.forEach((labelSelector, i) => {
         const feed: FeedSink = union?.feed(i) ?? {
           replace: (objects) => sink.replace(kind, objects),
@@ -118,7 +133,7 @@ export class KubeSource implements Source {
             api,
             resource: API_RESOURCES[kind],
             ...(labelSelector === undefined ? {} : { labelSelector }),
-            transform: transform === undefined ? (o) => o : (o) => transform(kind, o),
+            transform: trim,
             sink: feed,
             events: events?.(kind) ?? noEvents,
             log: logger,
@@ -128,6 +143,22 @@ export class KubeSource implements Source {
     }
     logger.info(`watching ${this.kinds.join(', ')} at ${api.server}`);
     for (const r of this.reflectors) r.start();
+  }
+
+  /**
+   * The label selectors of the Service watches: one per `serviceLabelSelectors` entry, filtered by
+   * the server. Istio Gateways join with Services outside those selectors (the selectors only
+   * decide which Services get names), so with VirtualService every Service is watched and the
+   * index applies the selectors itself.
+   */
+  private serviceFeeds(): ReadonlyArray<string | undefined> {
+    const sel = this.opts.serviceSelectors ?? [];
+    if (sel.length === 0) return [undefined];
+    if (this.kinds.includes('VirtualService')) {
+      this.opts.logger.info('watching every Service: VirtualService targets may come from Services outside serviceLabelSelectors');
+      return [undefined];
+    }
+    return sel;
   }
 
   async stop(): Promise<void> {

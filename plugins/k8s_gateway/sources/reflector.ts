@@ -18,7 +18,8 @@ import { collectionPath, crdPath, servedVersion, type ApiResource } from './kube
 export interface FeedSink {
   replace(objects: KubeObject[]): void;
   upsert(obj: KubeObject): void;
-  delete(key: string): void;
+  /** `obj` is the object's last state as the server sent it with the deletion. */
+  delete(key: string, obj?: KubeObject): void;
   /** The first complete list (or the finding that the kind's CRD is missing); called once. */
   synced(): void;
 }
@@ -82,7 +83,11 @@ export class Reflector {
   private missing = false;
   private hasListed = false;
   private listedAt = 0;
+  /** When the current (or last) watch stream opened; 0 when none did since the last failure. */
+  private watchOpenedAt = 0;
   private watch: WatchHandle | undefined;
+  /** Aborts whatever GET is in flight when the reflector stops. */
+  private readonly abort = new AbortController();
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
 
@@ -92,14 +97,16 @@ export class Reflector {
     this.name = opts.resource.kind + (opts.labelSelector ? ` (${opts.labelSelector})` : '');
   }
 
+  /** Starts the loop; a stopped reflector is finished (make a new one to watch again). */
   start(): void {
-    if (!this.stopped) return;
+    if (!this.stopped || this.abort.signal.aborted) return;
     this.stopped = false;
     this.loop = this.run();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.abort.abort();
     this.watch?.abort();
     this.wake?.();
     await this.loop;
@@ -114,8 +121,7 @@ export class Reflector {
             await this.sleep(this.o.crdPollMs ?? 10_000, false);
             continue;
           }
-          await this.list();
-          this.recovered();
+          if (!(await this.list())) return;
         }
         const opened = Date.now();
         await this.watchOnce();
@@ -125,9 +131,13 @@ export class Reflector {
         this.o.events.restart();
         log.debug(`watch ${this.name}: stream ended; reopening at resourceVersion ${this.rv}`);
         if (Date.now() - opened < QUICK_END_MS) await this.sleep(this.backoff(), false);
+        else this.attempt = 0;
       } catch (e) {
         if (this.stopped) return;
         const err = e instanceof ApiError ? e : new ApiError((e as Error).message, 0);
+        // A watch that ran for a while before failing starts a new streak: back off from the start.
+        if (this.watchOpenedAt !== 0 && Date.now() - this.watchOpenedAt >= QUICK_END_MS) this.attempt = 0;
+        this.watchOpenedAt = 0;
         if (err.status === 410) {
           // The resourceVersion is older than the server keeps: only a full relist can say what changed.
           log.info(`watch ${this.name}: ${err.message}; relisting`);
@@ -135,6 +145,7 @@ export class Reflector {
           this.o.events.restart();
           // Expiring again right after a relist means something is wrong; do not relist in a loop.
           if (Date.now() - this.listedAt < QUICK_END_MS * 5) await this.sleep(this.backoff(), false);
+          else this.attempt = 0;
           continue;
         }
         if (err.status === 404 && resource.crd) this.rv = ''; // CRD gone or not served yet: look it up again
@@ -157,17 +168,17 @@ export class Reflector {
   /** Finds the version to read a CRD kind at; false when the CRD is missing (and the kind empty). */
   private async discover(): Promise<boolean> {
     const { api, resource, log, sink } = this.o;
-    const res = await api.get(crdPath(resource));
+    const res = await api.get(crdPath(resource), {}, this.abort.signal);
     const crdName = `${resource.plural}.${resource.group}`;
     let version: string | undefined;
     if (res.status === 200) {
       version = servedVersion(resource, res.body);
     } else if (res.status === 403) {
-      // Without permission to read CRDs, try the preferred version directly.
-      version = resource.versions[0];
+      version = await this.probeVersions();
     } else if (res.status !== 404) {
       throw new ApiError(`GET CRD ${crdName}: HTTP ${res.status}: ${res.text}`, res.status);
     }
+    if (this.stopped) return false;
     if (version === undefined) {
       if (!this.missing) {
         this.missing = true;
@@ -186,7 +197,23 @@ export class Reflector {
     return true;
   }
 
-  private async list(): Promise<void> {
+  /**
+   * Without permission to read CRDs: the first version whose collection answers (a one-item
+   * list), or undefined when none is served.
+   */
+  private async probeVersions(): Promise<string | undefined> {
+    const { api, resource } = this.o;
+    for (const v of resource.versions) {
+      const res = await api.get(collectionPath(resource, v), { limit: '1' }, this.abort.signal);
+      if (res.status === 404) continue;
+      if (res.status === 200) return v;
+      throw new ApiError(`list ${collectionPath(resource, v)}: HTTP ${res.status}: ${res.text}`, res.status);
+    }
+    return undefined;
+  }
+
+  /** Lists the kind and replaces its objects; false when stopped meanwhile (nothing delivered). */
+  private async list(): Promise<boolean> {
     const { api, resource, transform, sink } = this.o;
     const path = collectionPath(resource, this.version);
     for (let restarts = 0; ; restarts++) {
@@ -198,8 +225,11 @@ export class Reflector {
         const query: Record<string, string> = { limit: String(this.o.pageSize ?? PAGE_SIZE) };
         if (cont !== '') query.continue = cont;
         if (this.o.labelSelector) query.labelSelector = this.o.labelSelector;
-        const res = await api.get(path, query);
-        if (res.status === 410 && cont !== '' && restarts < MAX_LIST_RESTARTS) {
+        const res = await api.get(path, query, this.abort.signal);
+        if (this.stopped) return false;
+        if (res.status === 410 && cont !== '') {
+          // Not a 410 to run(): that would relist at once, in a loop; this one backs off.
+          if (restarts >= MAX_LIST_RESTARTS) throw new ApiError(`list ${path}: continue token expired ${restarts + 1} times in a row`, 500);
           expired = true;
           break;
         }
@@ -224,7 +254,8 @@ export class Reflector {
       this.o.events.activity();
       sink.replace(items);
       this.markSynced();
-      return;
+      this.recovered();
+      return true;
     }
   }
 
@@ -244,14 +275,23 @@ export class Reflector {
       query,
       idle,
       (ev) => {
+        if (this.stopped) return;
         const rv = resourceVersionOf(ev.object);
         if (rv !== undefined) this.rv = rv;
         events.activity();
         const obj = ev.object as KubeObject;
-        if (ev.type === 'ADDED' || ev.type === 'MODIFIED') sink.upsert(transform(obj));
-        else if (ev.type === 'DELETED') sink.delete(objectKey(obj));
+        try {
+          if (ev.type === 'ADDED' || ev.type === 'MODIFIED') sink.upsert(transform(obj));
+          else if (ev.type === 'DELETED') sink.delete(objectKey(obj), obj);
+        } catch (e) {
+          // One object the index cannot take must not look like an outage and restart the watch.
+          this.o.log.error(`watch ${this.name}: ${ev.type} ${objectKey(obj)}: ${(e as Error).message}`);
+        }
       },
-      () => this.recovered(),
+      () => {
+        this.watchOpenedAt = Date.now();
+        this.recovered();
+      },
     );
     try {
       await this.watch.done;
@@ -266,9 +306,11 @@ export class Reflector {
     return Math.round(base / 2 + (Math.random() * base) / 2);
   }
 
-  /** A list or watch succeeded: the backoff starts over, and the end of a failure streak is logged. */
+  /**
+   * A list or a watch succeeded: the end of a failure streak is logged. The backoff itself starts
+   * over only once a watch has lasted (see run), so flapping keeps backing off.
+   */
   private recovered(): void {
-    this.attempt = 0;
     if (this.failures === 0) return;
     const secs = ((Date.now() - this.failingSince) / 1000).toFixed(1);
     this.o.log.info(`watch ${this.name}: reconnected after ${this.failures} failed attempt${this.failures === 1 ? '' : 's'} (${secs}s)`);
