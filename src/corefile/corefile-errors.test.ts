@@ -44,22 +44,22 @@ const errorCases: ErrorCase[] = [
   {
     name: 'duplicate zone and port in two blocks',
     corefile: 'example.org {\n    whoami\n}\nexample.org {\n    whoami\n}\n',
-    error: 'cannot serve dns://example.org.:53 - it is already defined',
+    error: 'cannot serve dns://example.org.:53 - it is already defined (blocks at Corefile:1 and Corefile:4)',
   },
   {
     name: 'duplicate zone and port, explicit port and scheme on one side',
     corefile: 'dns://example.org:53 {\n    whoami\n}\nexample.org {\n    whoami\n}\n',
-    error: 'cannot serve dns://example.org.:53 - it is already defined',
+    error: 'cannot serve dns://example.org.:53 - it is already defined (blocks at Corefile:1 and Corefile:4)',
   },
   {
     name: 'duplicate zone and port, different letter case and trailing dot',
     corefile: 'example.org. {\n    whoami\n}\nEXAMPLE.ORG {\n    whoami\n}\n',
-    error: 'cannot serve dns://example.org.:53 - it is already defined',
+    error: 'cannot serve dns://example.org.:53 - it is already defined (blocks at Corefile:1 and Corefile:4)',
   },
   {
     name: 'duplicate zone on a non-default port',
     corefile: 'example.org:1053 {\n    whoami\n}\nexample.org:1053 {\n    whoami\n}\n',
-    error: 'cannot serve dns://example.org.:1053 - it is already defined',
+    error: 'cannot serve dns://example.org.:1053 - it is already defined (blocks at Corefile:1 and Corefile:4)',
   },
   {
     name: 'missing import file',
@@ -69,17 +69,17 @@ const errorCases: ErrorCase[] = [
   {
     name: 'ready twice',
     corefile: '. {\n    ready\n    ready\n    whoami\n}\n',
-    error: 'plugin/ready: this plugin can only be used once per Server Block',
+    error: 'plugin/ready: this plugin can only be used once per Server Block (Corefile:2, Corefile:3)',
   },
   {
     name: 'prometheus twice',
     corefile: '. {\n    prometheus\n    prometheus :9154\n    whoami\n}\n',
-    error: 'plugin/prometheus: this plugin can only be used once per Server Block',
+    error: 'plugin/prometheus: this plugin can only be used once per Server Block (Corefile:2, Corefile:3)',
   },
   {
     name: 'reload twice',
     corefile: '. {\n    reload\n    reload 10s\n    whoami\n}\n',
-    error: 'plugin/reload: this plugin can only be used once per Server Block',
+    error: 'plugin/reload: this plugin can only be used once per Server Block (Corefile:2, Corefile:3)',
   },
   {
     name: 'wrong argument count for whoami',
@@ -165,7 +165,7 @@ describe('Corefile error texts with imported files', () => {
   it('a once-only plugin repeated through an import', () => {
     const f = write('Corefile.twice', '. {\n    ready\n    import twice.conf\n    whoami\n}\n');
     expect(errorOf(f, '. {\n    ready\n    import twice.conf\n    whoami\n}\n')).toBe(
-      'plugin/ready: this plugin can only be used once per Server Block',
+      `plugin/ready: this plugin can only be used once per Server Block (${f}:2, ${path.join(dir, 'twice.conf')}:1)`,
     );
   });
 

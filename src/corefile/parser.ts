@@ -124,7 +124,14 @@ export function globFiles(pattern: string): string[] {
       continue;
     }
     names.sort();
-    for (const n of names) if (re.test(n)) out.push(path.join(d, n));
+    for (const n of names) {
+      if (!re.test(n)) continue;
+      const full = path.join(d, n);
+      // A dangling symlink is a file on its way out (a ConfigMap key removed after the `..data`
+      // swap), not a broken import.
+      if (!fs.existsSync(full)) continue;
+      out.push(full);
+    }
   }
   return out;
 }

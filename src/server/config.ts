@@ -25,6 +25,8 @@ export interface BuiltBlock {
   readonly acceptsAnyClass: boolean;
   /** Bind hosts; [''] means every address. */
   readonly hosts: readonly string[];
+  /** `FILE:LINE` of the block's first key (blocks can come from imported files). */
+  readonly origin: string;
 }
 
 /** One DNS listener (UDP + TCP on host:port) and the zones it routes. */
@@ -74,6 +76,8 @@ export function buildConfig(blocks: readonly ServerBlock[], registry: PluginRegi
       };
       const byName = new Map<string, Token[]>();
       const counts = new Map<string, number>();
+      /** Where each directive occurs, for the once-only error (an `import` may add the second). */
+      const where = new Map<string, string[]>();
       for (const d of block.directives) {
         const def = registry.get(d.name);
         if (def === undefined) {
@@ -82,13 +86,15 @@ export function buildConfig(blocks: readonly ServerBlock[], registry: PluginRegi
         }
         byName.set(d.name, [...(byName.get(d.name) ?? []), ...d.tokens]);
         counts.set(d.name, (counts.get(d.name) ?? 0) + 1);
+        const t = d.tokens[0];
+        if (t !== undefined) where.set(d.name, [...(where.get(d.name) ?? []), `${t.file}:${t.line}`]);
       }
       const plugins: BuiltPlugin[] = [];
       for (const def of registry.ordered()) {
         const tokens = byName.get(def.name);
         if (tokens === undefined) continue;
         if (def.once && (counts.get(def.name) ?? 0) > 1) {
-          throw new CorefileError(`plugin/${def.name}: this plugin can only be used once per Server Block`);
+          throw new CorefileError(`plugin/${def.name}: this plugin can only be used once per Server Block (${(where.get(def.name) ?? []).join(', ')})`);
         }
         let instance: PluginInstance;
         try {
@@ -105,7 +111,9 @@ export function buildConfig(blocks: readonly ServerBlock[], registry: PluginRegi
         if (h) chain = h.call(plugins[i]!.instance, chain);
       }
       const hostsSet = plugins.flatMap((p) => p.instance.listenHosts ?? []);
+      const k0 = block.keys[0];
       built.push({
+        origin: k0 === undefined ? '' : `${k0.file}:${k0.line}`,
         info: { ...info, servers: ports.map((p) => label(hostsSet.length ? hostsSet : [''], p)).flat() },
         addresses,
         plugins,
@@ -130,6 +138,7 @@ function groupListeners(blocks: readonly BuiltBlock[]): ListenerSpec[] {
   const specs = new Map<string, { host: string; port: number; zones: Map<string, BuiltBlock> }>();
   // zone|port -> hosts registered, for CoreDNS's duplicate and overlap errors
   const registered = new Map<string, Set<string>>();
+  const firstBlock = new Map<string, BuiltBlock>();
   for (const b of blocks) {
     for (const a of b.addresses) {
       const zp = `${a.zone}|${a.port}`;
@@ -137,7 +146,8 @@ function groupListeners(blocks: readonly BuiltBlock[]): ListenerSpec[] {
       const addr = addressString(a);
       for (const h of b.hosts) {
         if (seen.has(h)) {
-          throw new CorefileError(h === '' ? `cannot serve ${addr} - it is already defined` : `cannot serve ${addr} on ${h} - it is already defined`);
+          const both = ` (blocks at ${firstBlock.get(zp)?.origin ?? '?'} and ${b.origin})`;
+          throw new CorefileError((h === '' ? `cannot serve ${addr} - it is already defined` : `cannot serve ${addr} on ${h} - it is already defined`) + both);
         }
         if ((h === '' && seen.size > 0) || (h !== '' && seen.has(''))) {
           const other = h === '' ? [...seen][0]! : h;
@@ -153,6 +163,7 @@ function groupListeners(blocks: readonly BuiltBlock[]): ListenerSpec[] {
         s.zones.set(a.zone, b);
       }
       registered.set(zp, seen);
+      if (!firstBlock.has(zp)) firstBlock.set(zp, b);
     }
   }
   return [...specs.entries()].map(([key, s]) => ({
@@ -162,4 +173,25 @@ function groupListeners(blocks: readonly BuiltBlock[]): ListenerSpec[] {
     label: label([s.host], s.port)[0]!,
     zones: s.zones,
   }));
+}
+
+/**
+ * Server blocks pulled in from other files (the coredns-custom `import custom/*.server`
+ * convention) on a port no block of the main Corefile listens on: valid, but a Kubernetes
+ * Service only sends traffic to the main port, so such a block is most likely a mistake.
+ */
+export function strayPortWarnings(config: BuiltConfig, mainFile: string): string[] {
+  const mainPorts = new Set<number>();
+  for (const b of config.blocks) if (b.origin.startsWith(`${mainFile}:`)) for (const a of b.addresses) mainPorts.add(a.port);
+  if (mainPorts.size === 0) return [];
+  const out: string[] = [];
+  for (const b of config.blocks) {
+    if (b.origin === '' || b.origin.startsWith(`${mainFile}:`)) continue;
+    const stray = [...new Set(b.addresses.map((a) => a.port))].filter((p) => !mainPorts.has(p));
+    if (stray.length === 0) continue;
+    out.push(
+      `${b.origin}: server block ${b.info.keys.join(' ')} listens on port ${stray.join(', ')}, which no block of ${mainFile} uses (${[...mainPorts].join(', ')}); clients sent to the main port will not reach it`,
+    );
+  }
+  return out;
 }

@@ -8,7 +8,7 @@ import { queryBytes, testClient } from '../../test/kit.js';
 import { QType, Rcode } from '../wire/constants.js';
 
 function block(chain: Handler | undefined, acceptsAnyClass = false): BuiltBlock {
-  return { info: { zones: [], keys: [], servers: [], index: 0 }, addresses: [], plugins: [], chain, acceptsAnyClass, hosts: [''] };
+  return { info: { zones: [], keys: [], servers: [], index: 0 }, addresses: [], plugins: [], chain, acceptsAnyClass, hosts: [''], origin: 'Corefile:1' };
 }
 
 const answering = (rcode: number): Handler => ({

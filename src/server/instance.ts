@@ -12,7 +12,7 @@ import type { ConfigControl, PluginEnv, ReadinessEntry } from '../plugin/plugin.
 import { registry as metricsRegistry } from '../metrics/registry.js';
 import { FastCounter, FastGauge } from '../metrics/fast.js';
 import { log, newLogger } from '../log.js';
-import { buildConfig, type BuiltConfig, type ListenerSpec } from './config.js';
+import { buildConfig, strayPortWarnings, type BuiltConfig, type ListenerSpec } from './config.js';
 import { Dispatcher } from './dispatch.js';
 import { HttpEndpoints } from './http-endpoints.js';
 import { TCP_DEFAULTS, TcpListener } from './tcp.js';
@@ -86,7 +86,9 @@ export class Instance {
   static validate(contents: string, file: string, opts: Pick<InstanceOptions, 'registry' | 'defaultPort'>): BuiltConfig {
     const blocks = parseCorefile(contents, file, { isDirective: (n) => opts.registry.has(n), warn: (m) => log.warning(m) });
     const scratch = new Instance({ ...opts, source: { load: async () => ({ contents, file }) }, reusePort: false, tcpMaxConnections: 1 });
-    return buildConfig(blocks, opts.registry, scratch.env, opts.defaultPort);
+    const config = buildConfig(blocks, opts.registry, scratch.env, opts.defaultPort);
+    for (const w of strayPortWarnings(config, file)) log.warning(w);
+    return config;
   }
 
   readiness(): ReadinessEntry[] {
@@ -123,6 +125,7 @@ export class Instance {
     const blocks = parseCorefile(contents, file, { isDirective: (n) => this.opts.registry.has(n), warn: (m) => log.warning(m) });
     const hash = hashBlocks(blocks);
     const next = buildConfig(blocks, this.opts.registry, this.env, this.opts.defaultPort);
+    for (const w of strayPortWarnings(next, file)) log.warning(w);
 
     // Listeners: keep those whose address stays, open the new ones.
     const opened: Listener[] = [];
