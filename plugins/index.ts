@@ -2,6 +2,7 @@
 import type { PluginDefinition } from '../src/plugin/plugin.js';
 import { plugin as any } from './any/setup.js';
 import { plugin as bind } from './bind/setup.js';
+import { plugin as cache } from './cache/setup.js';
 import { plugin as errors } from './errors/setup.js';
 import { plugin as health } from './health/setup.js';
 import { plugin as k8s_gateway } from './k8s_gateway/setup.js';
@@ -11,4 +12,4 @@ import { plugin as ready } from './ready/setup.js';
 import { plugin as reload } from './reload/setup.js';
 import { plugin as whoami } from './whoami/setup.js';
 
-export const plugins: readonly PluginDefinition[] = [any, bind, errors, health, k8s_gateway, log, prometheus, ready, reload, whoami];
+export const plugins: readonly PluginDefinition[] = [any, bind, cache, errors, health, k8s_gateway, log, prometheus, ready, reload, whoami];
