@@ -10,6 +10,7 @@ import { plugin as log } from './log/setup.js';
 import { plugin as prometheus } from './prometheus/setup.js';
 import { plugin as ready } from './ready/setup.js';
 import { plugin as reload } from './reload/setup.js';
+import { plugin as rewrite } from './rewrite/setup.js';
 import { plugin as whoami } from './whoami/setup.js';
 
-export const plugins: readonly PluginDefinition[] = [any, bind, cache, errors, health, k8s_gateway, log, prometheus, ready, reload, whoami];
+export const plugins: readonly PluginDefinition[] = [any, bind, cache, errors, health, k8s_gateway, log, prometheus, ready, reload, rewrite, whoami];

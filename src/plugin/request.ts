@@ -139,4 +139,18 @@ export class Request {
     r.meta = this.meta;
     return r;
   }
+
+  /**
+   * A request for other wire bytes of the same query (rewrite's EDNS0 rules also change the OPT
+   * record): same client, zone and metadata. The original request keeps the client's query.
+   */
+  withWire(raw: Buffer): Request {
+    const q = parseQuery(raw);
+    if (!(q instanceof Query)) throw new Error(`rewritten query is invalid: ${q.reason}`);
+    const r = new Request(q, this.client, this.server, this.start);
+    r.zone = this.zone;
+    r.plugin = this.plugin;
+    r.meta = this.meta;
+    return r;
+  }
 }

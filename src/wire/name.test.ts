@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeName, isSubdomain, parentName, readName, readPlainNameLower, normalizeName, checkName } from './name.js';
+import { encodeName, isSubdomain, parentName, readName, readPlainName, readPlainNameLower, normalizeName, checkName, writeName } from './name.js';
 
 describe('readName', () => {
   it.each([
@@ -78,4 +78,49 @@ describe('readPlainNameLower (the question fast path)', () => {
     expect(readPlainNameLower(Buffer.from([5, 0x61]), 0)).toBeUndefined();
     expect(readPlainNameLower(Buffer.from([1, 0x20, 0]), 0)).toBeUndefined();
   });
+});
+
+describe('readPlainName (the reply fast path)', () => {
+  it.each(['example.org.', '.', 'Foo.Example.ORG.', '_sip._udp.example.org.', 'a-b.x.'])('agrees with readName on %s', (name) => {
+    const wire = encodeName(name);
+    expect(readPlainName(wire, 0)).toEqual(readName(wire, 0));
+  });
+
+  it('follows compression pointers, keeping the case', () => {
+    const buf = Buffer.concat([encodeName('Example.org.'), Buffer.from([3, 0x57, 0x77, 0x77, 0xc0, 0x00])]);
+    expect(readPlainName(buf, 13)).toEqual({ name: 'Www.Example.org.', end: 19 });
+    expect(readPlainName(buf, 13)).toEqual(readName(buf, 13));
+  });
+
+  it.each([
+    ['a byte that needs an escape', encodeName('a\\.b.example.')],
+    ['a space', encodeName('sp\\032ace.example.')],
+    ['pointer loop', Buffer.from([0xc0, 0x00])],
+    ['forward pointer', Buffer.from([0xc0, 0x02, 0x00])],
+    ['truncated label', Buffer.from([5, 0x61, 0x62])],
+    ['missing terminator', Buffer.from([1, 0x61])],
+    ['reserved label type', Buffer.from([0x40, 0x00])],
+  ])('leaves %s to readName', (_what, buf) => {
+    expect(readPlainName(buf, 0)).toBeUndefined();
+  });
+});
+
+describe('writeName', () => {
+  it.each(['example.org.', 'example.org', '.', '', 'Foo.Example.ORG.', 'a\\.b.example.', 'sp\\032ace.example.', `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}.`])(
+    'writes what encodeName gives for %s',
+    (name) => {
+      const out = Buffer.alloc(300, 0xee);
+      const end = writeName(out, 7, name);
+      expect(out.subarray(7, end)).toEqual(encodeName(name));
+      expect(out[end]).toBe(0xee);
+    },
+  );
+
+  it.each(['a..b.', '.a.', `${'a'.repeat(64)}.`, `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(62)}.`, 'x\u0100.'])(
+    'refuses %s as encodeName does',
+    (name) => {
+      expect(() => encodeName(name)).toThrow();
+      expect(() => writeName(Buffer.alloc(300), 0, name)).toThrow();
+    },
+  );
 });

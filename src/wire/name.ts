@@ -114,6 +114,41 @@ export function readName(buf: Uint8Array, off: number, lower = false): ReadName 
   return { name: out === '' ? '.' : out, end };
 }
 
+/**
+ * The fast path of readName(buf, off) (letter case kept, compression pointers followed) for
+ * names whose bytes need no escaping: assembled in the scratch buffer and made one string.
+ * Returns undefined when readName must decide (escapes, or anything malformed).
+ */
+export function readPlainName(buf: Uint8Array, off: number): ReadName | undefined {
+  let pos = off;
+  let end = -1;
+  let hops = 0;
+  let n = 0;
+  for (;;) {
+    if (pos >= buf.length) return undefined;
+    const len = buf[pos]!;
+    if (len === 0) break;
+    if ((len & 0xc0) === 0xc0) {
+      if (pos + 1 >= buf.length) return undefined;
+      const target = ((len & 0x3f) << 8) | buf[pos + 1]!;
+      if (end < 0) end = pos + 2;
+      if (++hops > MAX_POINTER_HOPS || target >= pos) return undefined;
+      pos = target;
+      continue;
+    }
+    if (len > MAX_LABEL || pos + 1 + len > buf.length || n + len + 2 > MAX_NAME_WIRE) return undefined;
+    for (let i = pos + 1; i <= pos + len; i++) {
+      const b = buf[i]!;
+      if (escapeKind[b] !== 0) return undefined;
+      scratch[n++] = b;
+    }
+    scratch[n++] = 0x2e;
+    pos += len + 1;
+  }
+  if (end < 0) end = pos + 1;
+  return { name: n === 0 ? '.' : (Buffer.prototype.latin1Slice.call(scratch, 0, n) as string), end };
+}
+
 /** Skips a (possibly compressed) name without building it; returns the offset after it. */
 export function skipName(buf: Uint8Array, off: number): number {
   let pos = off;
@@ -183,6 +218,47 @@ export function encodeName(name: string): Buffer {
   }
   out[p] = 0;
   return out;
+}
+
+/**
+ * Writes the uncompressed wire form of a presentation name into `out` at `off` (which must have
+ * room for 255 bytes) and returns the offset after it: encodeName without the intermediate
+ * arrays for names without escapes; the same result and the same errors.
+ */
+export function writeName(out: Buffer, off: number, name: string): number {
+  if (name.includes('\\')) return writeEncoded(out, off, name);
+  let lenAt = off;
+  let p = off + 1;
+  let label = 0;
+  const n = name === '.' ? 0 : name.length;
+  for (let i = 0; i < n; i++) {
+    const c = name.charCodeAt(i);
+    if (c === 0x2e) {
+      if (label === 0 || label > MAX_LABEL) return writeEncoded(out, off, name);
+      out[lenAt] = label;
+      lenAt = p++;
+      label = 0;
+    } else {
+      if (c > 0xff || p - off >= MAX_NAME_WIRE) return writeEncoded(out, off, name);
+      out[p++] = c;
+      label++;
+    }
+  }
+  if (label > 0) {
+    if (label > MAX_LABEL) return writeEncoded(out, off, name);
+    out[lenAt] = label;
+    lenAt = p++;
+  }
+  if (p - off > MAX_NAME_WIRE) return writeEncoded(out, off, name);
+  out[lenAt] = 0;
+  return p;
+}
+
+/** Escapes, and anything encodeName refuses (it throws then), take encodeName. */
+function writeEncoded(out: Buffer, off: number, name: string): number {
+  const w = encodeName(name);
+  w.copy(out, off);
+  return off + w.length;
 }
 
 /** Adds the trailing dot and lowercases (CoreDNS's plugin.Name(...).Normalize()). */
