@@ -10,23 +10,39 @@ import type { Query } from './query.js';
 
 /**
  * An answer prepared in advance: everything after the question, with header flags and counts.
- * Compression pointers in `tail` may point into the question at offset 12, which is valid for
+ * Compression pointers in the tail may point into the question at offset 12, which is valid for
  * any query whose name matches the one the tail was built for (same wire length).
+ *
+ * The tail is `bytes[offset, offset + length)`: prepared answers held by the ten thousand live
+ * in shared chunks (see slab.ts) rather than in a Buffer each.
  */
 export class PreparedReply {
+  readonly offset: number;
+  readonly length: number;
+
   constructor(
     /** Flags word without QR, opcode, RD, CD (those come from the query): AA, RA, AD, rcode (low 4 bits). */
     readonly flags: number,
     readonly ancount: number,
     readonly nscount: number,
     readonly arcount: number,
-    readonly tail: Buffer,
+    readonly bytes: Buffer,
     /**
      * Wire length of the question this tail was built for (name + 4), or ANY_QUESTION when the
      * tail holds no compression pointers and fits every question.
      */
     readonly questionLength: number,
-  ) {}
+    offset = 0,
+    length = bytes.length - offset,
+  ) {
+    this.offset = offset;
+    this.length = length;
+  }
+
+  /** Everything after the question. */
+  get tail(): Buffer {
+    return this.offset === 0 && this.length === this.bytes.length ? this.bytes : this.bytes.subarray(this.offset, this.offset + this.length);
+  }
 
   get rcode(): number {
     return this.flags & 0xf;
@@ -60,6 +76,8 @@ export function isPrepared(r: Reply): r is PreparedReply {
 }
 
 const OPT_LEN = 11;
+/** Up to this many bytes, a loop copies faster than Buffer.copy (see finalizeReply). */
+const SMALL_COPY = 256;
 
 /** Maximum reply size for this query: UDP max(512, EDNS size) capped at 1232; TCP 65535. */
 export function replySizeLimit(q: Query, tcp: boolean): number {
@@ -190,17 +208,31 @@ export function finalizeReply(q: Query, reply: Reply, limit: number): Buffer {
 
   if (reply instanceof PreparedReply) {
     if (reply.questionLength !== qEnd - HEADER_SIZE && reply.questionLength !== ANY_QUESTION) throw new Error('prepared reply does not match the question');
-    const size = qEnd + reply.tail.length;
+    const size = qEnd + reply.length;
     out = Buffer.allocUnsafe(size + reserve);
-    out[0] = q.raw[0]!;
-    out[1] = q.raw[1]!;
-    out.writeUInt16BE(replyFlags(q, reply.flags), 2);
-    out.writeUInt16BE(1, 4);
-    out.writeUInt16BE(reply.ancount, 6);
-    out.writeUInt16BE(reply.nscount, 8);
-    out.writeUInt16BE(reply.arcount, 10);
-    q.raw.copy(out, HEADER_SIZE, HEADER_SIZE, qEnd);
-    reply.tail.copy(out, qEnd);
+    // Byte stores and loops rather than writeUInt16BE and copy: this runs for every answered
+    // query, a few dozen bytes at a time, where Buffer's range checks and the view that a
+    // partial copy creates cost more than the bytes themselves.
+    const raw = q.raw;
+    const flags = replyFlags(q, reply.flags);
+    out[0] = raw[0]!;
+    out[1] = raw[1]!;
+    out[2] = flags >> 8;
+    out[3] = flags & 0xff;
+    out[4] = 0;
+    out[5] = 1;
+    out[6] = reply.ancount >> 8;
+    out[7] = reply.ancount & 0xff;
+    out[8] = reply.nscount >> 8;
+    out[9] = reply.nscount & 0xff;
+    out[10] = reply.arcount >> 8;
+    out[11] = reply.arcount & 0xff;
+    for (let i = HEADER_SIZE; i < qEnd; i++) out[i] = raw[i]!;
+    const bytes = reply.bytes;
+    const from = reply.offset;
+    const n = reply.length;
+    if (n <= SMALL_COPY) for (let i = 0; i < n; i++) out[qEnd + i] = bytes[from + i]!;
+    else bytes.copy(out, qEnd, from, from + n);
     if (size + reserve > limit) {
       out = truncate(out.subarray(0, size), qEnd, limit - reserve);
       if (!hasOpt) return out;
