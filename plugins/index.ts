@@ -4,6 +4,7 @@ import { plugin as any } from './any/setup.js';
 import { plugin as bind } from './bind/setup.js';
 import { plugin as cache } from './cache/setup.js';
 import { plugin as errors } from './errors/setup.js';
+import { plugin as forward } from './forward/setup.js';
 import { plugin as health } from './health/setup.js';
 import { plugin as k8s_gateway } from './k8s_gateway/setup.js';
 import { plugin as log } from './log/setup.js';
@@ -13,4 +14,4 @@ import { plugin as reload } from './reload/setup.js';
 import { plugin as rewrite } from './rewrite/setup.js';
 import { plugin as whoami } from './whoami/setup.js';
 
-export const plugins: readonly PluginDefinition[] = [any, bind, cache, errors, health, k8s_gateway, log, prometheus, ready, reload, rewrite, whoami];
+export const plugins: readonly PluginDefinition[] = [any, bind, cache, errors, forward, health, k8s_gateway, log, prometheus, ready, reload, rewrite, whoami];

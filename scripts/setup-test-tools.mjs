@@ -1,16 +1,22 @@
 #!/usr/bin/env node
-// Installs the external tools the tests and benchmarks drive (dig from bind9-dnsutils, dnsperf)
-// from Debian's packages when they are missing. Needs root (or passwordless sudo) only when
-// something is actually missing.
+// Installs the external tools the tests and benchmarks drive (dig from bind9-dnsutils, dnsperf,
+// the NSD authoritative server) from Debian's packages when they are missing. Needs root (or
+// passwordless sudo) only when something is actually missing.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 const wanted = [
   { bin: 'dig', pkg: 'bind9-dnsutils' },
   { bin: 'dnsperf', pkg: 'dnsperf' },
+  // The real upstream of the forward plugin's tests (test/upstream/authoritative.ts starts its
+  // own instances). It lives in /usr/sbin, outside a non-root PATH; the system service the
+  // package sets up is not wanted (it would take port 53).
+  { bin: 'nsd', pkg: 'nsd', dirs: ['/usr/sbin'], service: 'nsd' },
 ];
 
 const has = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0;
-const missing = wanted.filter((w) => !has(w.bin));
+const present = (w) => has(w.bin) || (w.dirs ?? []).some((d) => existsSync(`${d}/${w.bin}`));
+const missing = wanted.filter((w) => !present(w));
 if (missing.length === 0) process.exit(0);
 
 const pkgs = missing.map((m) => m.pkg);
@@ -29,8 +35,16 @@ try {
   console.error(`setup: apt-get failed: ${e.message}`);
   process.exit(1);
 }
-const still = missing.filter((w) => !has(w.bin));
+const still = missing.filter((w) => !present(w));
 if (still.length > 0) {
   console.error(`setup: still missing after install: ${still.map((m) => m.bin).join(', ')}`);
   process.exit(1);
+}
+// Where systemd runs, stop and disable the services the packages started (best effort).
+if (existsSync('/run/systemd/system')) {
+  for (const w of missing) {
+    if (w.service === undefined) continue;
+    const cmd = [...sudo, 'systemctl', 'disable', '--now', w.service];
+    spawnSync(cmd[0], cmd.slice(1), { stdio: 'ignore' });
+  }
 }
