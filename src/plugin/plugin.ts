@@ -76,13 +76,30 @@ export interface SetupContext {
   readonly env: PluginEnv;
 }
 
+/** A DNS listener of the block as bound: the kernel's port when the Corefile asked for port 0. */
+export interface BoundListener {
+  /** Listen address; '' is every address. */
+  readonly host: string;
+  readonly udpPort: number;
+  readonly tcpPort: number;
+}
+
+/** What `start` learns once the DNS listeners are bound (the loop plugin probes its own). */
+export interface StartContext {
+  /** Listeners serving this plugin's block, in listener order. */
+  readonly listeners: readonly BoundListener[];
+}
+
 export interface PluginInstance {
   /** Builds this plugin's chain handler around `next` (undefined when it is the last one). */
   handler?(next: Handler | undefined): Handler;
   /** Present when the plugin has a notion of readiness. */
   ready?(): boolean;
-  /** I/O starts here (listeners, watchers, timers); called after the DNS listeners are bound. */
-  start?(): Promise<void> | void;
+  /**
+   * I/O starts here (listeners, watchers, timers); called after the DNS listeners are bound.
+   * `ctx` is absent when no DNS listener exists (`exdns records`).
+   */
+  start?(ctx?: StartContext): Promise<void> | void;
   /** Called when the configuration is replaced or the process stops. */
   stop?(): Promise<void> | void;
   /** Final shutdown only, before listeners close (health's lameduck). */

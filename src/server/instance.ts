@@ -8,11 +8,11 @@ import { createHash } from 'node:crypto';
 import { parseCorefile, serializeBlocks } from '../corefile/parser.js';
 import type { ServerBlock } from '../corefile/types.js';
 import type { PluginRegistry } from '../plugin/registry.js';
-import type { ConfigControl, PluginEnv, ReadinessEntry } from '../plugin/plugin.js';
+import type { BoundListener, ConfigControl, PluginEnv, ReadinessEntry, StartContext } from '../plugin/plugin.js';
 import { registry as metricsRegistry } from '../metrics/registry.js';
 import { FastCounter, FastGauge } from '../metrics/fast.js';
 import { log, newLogger } from '../log.js';
-import { buildConfig, strayPortWarnings, type BuiltConfig, type ListenerSpec } from './config.js';
+import { buildConfig, strayPortWarnings, type BuiltBlock, type BuiltConfig, type ListenerSpec } from './config.js';
 import { Dispatcher } from './dispatch.js';
 import { HttpEndpoints } from './http-endpoints.js';
 import { TCP_DEFAULTS, TcpListener } from './tcp.js';
@@ -146,8 +146,9 @@ export class Instance {
       if (this.config === undefined) this.starting = next;
       try {
         for (const b of next.blocks) {
+          const ctx: StartContext = { listeners: boundListeners(next, b, nextListeners) };
           for (const p of b.plugins) {
-            await p.instance.start?.();
+            await p.instance.start?.(ctx);
             started.push(p.instance);
           }
         }
@@ -287,6 +288,17 @@ export class Instance {
     if (cfg) await stopPlugins(cfg);
     await this.http.closeAll();
   }
+}
+
+/** The bound listeners of `config` that route zones to `block`. */
+function boundListeners(config: BuiltConfig, block: BuiltBlock, listeners: ReadonlyMap<string, Listener>): BoundListener[] {
+  const out: BoundListener[] = [];
+  for (const spec of config.listeners) {
+    const l = listeners.get(spec.key);
+    if (l === undefined || ![...spec.zones.values()].includes(block)) continue;
+    out.push({ host: spec.host, udpPort: l.udp.port, tcpPort: l.tcp.port });
+  }
+  return out;
 }
 
 async function stopPlugins(cfg: BuiltConfig): Promise<void> {
