@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=8
+#!/usr/bin/env -S node --max-semi-space-size=4 --heap-growing-percent=20
 /**
  * The exdns command: CoreDNS's flags (single-dash long flags accepted, as Go's flag package
  * does), `validate`, signals, and optional reusePort workers.
@@ -11,6 +11,7 @@ import { plugins } from '../plugins/index.js';
 import { PluginRegistry } from './plugin/registry.js';
 import { Instance, type CorefileSource } from './server/instance.js';
 import { VERSION } from './version.js';
+import { WORKER_FATAL_EXIT } from './fatal.js';
 import { log, setDebug, setLogSink } from './log.js';
 import { parseDuration } from './plugin/duration.js';
 import type { PluginInstance } from './plugin/plugin.js';
@@ -136,9 +137,17 @@ function runPrimary(n: number, pidfile: string | undefined): void {
   const fork = () => cluster.fork();
   for (let i = 0; i < n; i++) fork();
   if (pidfile) writeFileSync(pidfile, `${process.pid}\n`);
+  let status = 0;
   cluster.on('exit', (w, code, signal) => {
+    if (!stopping && code === WORKER_FATAL_EXIT) {
+      // A fatal condition (a forwarding loop) would only recur in a new worker: stop them all.
+      log.error(`worker ${w.process.pid} stopped on a fatal error; stopping every worker`);
+      stopping = true;
+      status = 1;
+      for (const other of Object.values(cluster.workers ?? {})) other?.process.kill('SIGTERM');
+    }
     if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(status);
       return;
     }
     log.error(`worker ${w.process.pid} exited (${signal ?? code}); starting a new one`);

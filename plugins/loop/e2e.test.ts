@@ -6,6 +6,9 @@
  * test process process.exit is stubbed; the last test runs the built exdns and sees it exit.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
@@ -138,5 +141,26 @@ describe('loop in the exdns process', () => {
         'm',
       ),
     );
+  });
+
+  it('with -workers, a fatal loop stops every worker and the primary exits 1 (no restarts)', async () => {
+    buildIfStale();
+    const port = await freePort();
+    const dir = mkdtempSync(path.join(tmpdir(), 'exdns-loop-'));
+    const conf = path.join(dir, 'Corefile');
+    writeFileSync(conf, `.:${port} {\n    loop\n    relaytest\n}\n`);
+    const fixture = fileURLToPath(new URL('./testdata/looping-exdns.mjs', import.meta.url));
+    const child = spawn(process.execPath, [fixture, '-conf', conf, '-workers', '2'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => void (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => void (out += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const [code] = (await once(child, 'exit')) as [number | null];
+    clearTimeout(timer);
+    rmSync(dir, { recursive: true, force: true });
+    expect(code, out).toBe(1);
+    expect(out).toContain('[FATAL] plugin/loop: Loop');
+    expect(out).toContain('stopped on a fatal error; stopping every worker');
+    expect(out).not.toContain('starting a new one');
   });
 });

@@ -1,8 +1,6 @@
-/** Go's log.Fatal for plugins: the `[FATAL]` line, then the process ends with status 1 at once. */
-import { logLine } from '../../src/log.js';
+/** The loop plugin's fatal exit: the core's, under the plugin's name. */
+import { fatal as coreFatal } from '../../src/fatal.js';
 
 export function fatal(plugin: string, message: string): never {
-  logLine('FATAL', `plugin/${plugin}: ${message}`);
-  // No graceful shutdown, as in CoreDNS: a looping server must stop answering now.
-  process.exit(1);
+  return coreFatal(`plugin/${plugin}`, message);
 }
