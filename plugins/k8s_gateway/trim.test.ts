@@ -46,6 +46,30 @@ describe('trimObject', () => {
     });
   });
 
+  it('keeps only the addresses, the ready condition and the service-name label of an EndpointSlice', () => {
+    const t = trimObject('EndpointSlice', {
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: {
+        name: 'web-abc',
+        namespace: 'shop',
+        labels: { 'kubernetes.io/service-name': 'web', 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io', app: 'web', tier: 'frontend' },
+        annotations: { 'endpoints.kubernetes.io/last-change-trigger-time': '2026-11-21T10:00:00Z' },
+        ownerReferences: [{ kind: 'Service', name: 'web' }],
+      } as KubeObject['metadata'],
+      addressType: 'IPv4',
+      endpoints: [{ addresses: ['10.0.0.5'], conditions: { ready: true, serving: true, terminating: false }, nodeName: 'n1', targetRef: { kind: 'Pod', name: 'web-1' }, zone: 'a' }],
+      ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+    });
+    expect(t).toEqual({
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: { name: 'web-abc', namespace: 'shop', labels: { 'kubernetes.io/service-name': 'web' } },
+      addressType: 'IPv4',
+      endpoints: [{ addresses: ['10.0.0.5'], conditions: { ready: true } }],
+    });
+  });
+
   it('keeps a badly shaped field as it is, for the extractor to report', () => {
     const t = trimObject('DNSEndpoint', { kind: 'DNSEndpoint', metadata: { name: 'x' }, spec: { endpoints: 'oops' } });
     expect(t.spec).toEqual({ endpoints: 'oops' });

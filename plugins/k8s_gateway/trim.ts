@@ -59,12 +59,21 @@ function pick(v: unknown, shape: Shape): unknown {
   return out;
 }
 
-function trimMeta(m: ObjectMeta | undefined): ObjectMeta | undefined {
+/** An EndpointSlice is only ever found by the Service it belongs to. */
+const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+
+function trimMeta(kind: ObjectKind, m: ObjectMeta | undefined): ObjectMeta | undefined {
   if (typeof m !== 'object' || m === null) return m;
   const out: ObjectMeta = {};
   if (m.name !== undefined) out.name = m.name;
   if (m.namespace !== undefined) out.namespace = m.namespace;
-  if (m.labels !== undefined) out.labels = m.labels;
+  if (kind === 'EndpointSlice') {
+    // Slices copy every label of their Service; only the link to it is read.
+    const svc = isRecord(m.labels as unknown) ? m.labels?.[SERVICE_NAME_LABEL] : undefined;
+    if (svc !== undefined) out.labels = { [SERVICE_NAME_LABEL]: svc };
+  } else if (m.labels !== undefined) {
+    out.labels = m.labels;
+  }
   if (m.annotations !== undefined && isRecord(m.annotations as unknown)) {
     const kept: Record<string, string> = {};
     let any = false;
@@ -85,7 +94,7 @@ export function trimObject(kind: ObjectKind, obj: KubeObject): KubeObject {
   const out: KubeObject = {};
   if (obj.apiVersion !== undefined) out.apiVersion = obj.apiVersion;
   if (obj.kind !== undefined) out.kind = obj.kind;
-  const meta = trimMeta(obj.metadata);
+  const meta = trimMeta(kind, obj.metadata);
   if (meta !== undefined) out.metadata = meta;
   for (const [key, shape] of Object.entries(SHAPES[kind])) {
     if (obj[key] !== undefined) out[key] = pick(obj[key], shape);
