@@ -8,6 +8,7 @@ import { Flag, HEADER_SIZE, QType, Rcode } from '../../src/wire/constants.js';
 import { encodeName } from '../../src/wire/name.js';
 import { ANY_QUESTION, PreparedReply } from '../../src/wire/reply.js';
 import { RRWriter, rdata } from '../../src/wire/rrwriter.js';
+import { Slab } from '../../src/wire/slab.js';
 import type { MxData, RData, RecordSet, RRSet, SrvData } from './records.js';
 
 /** Upstream's fixed SOA timers and the TTL of SOA and NS records. */
@@ -39,31 +40,61 @@ function writeSet(w: RRWriter, owner: string, set: RRSet): void {
   for (const d of set.data) w.rr(owner, set.type, set.ttl, encodeRData(set.type, d));
 }
 
-/** The prepared replies of one name. */
-export class NameAnswers {
+/** Where every prepared answer's bytes live (see slab.ts). */
+const slab = new Slab();
+/** Answers are built one at a time, synchronously: one writer serves them all. */
+const scratch = new RRWriter(0, 512);
+
+/** Replies by query type, as [type, reply, type, reply, ...]. */
+type Typed = (number | PreparedReply)[];
+
+/**
+ * The prepared replies of one name. It is itself the reply for its first type: most names
+ * answer one type, and one object per name instead of two (or a Map) saves both the memory and
+ * a cache miss on every query.
+ */
+export class NameAnswers extends PreparedReply {
   private any: PreparedReply | undefined;
+  private more: Typed | undefined;
 
   constructor(
     readonly name: string,
     readonly records: RecordSet,
-    private readonly byType: ReadonlyMap<number, PreparedReply>,
     /** When the name is a CNAME: the reply for types the chain's end does not hold. */
     private readonly alias: PreparedReply | undefined,
-    private readonly base: number,
-  ) {}
+    /** The type this object answers itself; its records were last written to `w`. */
+    private readonly type0: number,
+    w: RRWriter,
+    base: number,
+  ) {
+    const len = w.length;
+    const at = w.storeIn(slab);
+    super(Flag.AA, w.count, 0, 0, slab.last, base - HEADER_SIZE, at, len);
+  }
+
+  /** Builders only: the reply for another type. */
+  add(qtype: number, reply: PreparedReply): void {
+    (this.more ??= []).push(qtype, reply);
+  }
 
   /** The positive reply for this type, or undefined (NODATA). */
   get(qtype: number): PreparedReply | undefined {
-    const r = this.byType.get(qtype);
+    const r = qtype === this.type0 ? this : this.more === undefined ? undefined : this.find(this.more, qtype);
     if (this.alias !== undefined) return r ?? this.alias;
     if (r !== undefined || qtype !== QType.ANY) return r;
     // ANY is rare: every RRset, built on first use.
     if (this.any === undefined) {
-      const w = new RRWriter(this.base);
+      const base = HEADER_SIZE + encodeName(this.name).length + 4;
+      const w = new RRWriter(base);
       for (const set of this.records.values()) writeSet(w, this.name, set);
-      this.any = new PreparedReply(Flag.AA, w.count, 0, 0, w.finish(), this.base - HEADER_SIZE);
+      this.any = new PreparedReply(Flag.AA, w.count, 0, 0, w.finish(), base - HEADER_SIZE);
     }
     return this.any;
+  }
+
+  private find(more: Typed, qtype: number): PreparedReply | undefined {
+    for (let i = 0; i < more.length; i += 2) if (more[i] === qtype) return more[i + 1] as PreparedReply;
+    return undefined;
   }
 }
 
@@ -79,17 +110,20 @@ export interface ChainLink {
  */
 export function buildNameAnswers(name: string, records: RecordSet, chain: readonly ChainLink[] = []): NameAnswers {
   const base = HEADER_SIZE + encodeName(name).length + 4;
-  const byType = new Map<number, PreparedReply>();
-  let alias: PreparedReply | undefined;
-  const prepared = (sets: readonly [string, RRSet][]): PreparedReply => {
-    const w = new RRWriter(base, 64);
+  const write = (sets: readonly [string, RRSet][]): RRWriter => {
+    const w = scratch.reset(base);
     for (const [owner, set] of sets) writeSet(w, owner, set);
-    return new PreparedReply(Flag.AA, w.count, 0, 0, w.finish(), base - HEADER_SIZE);
+    return w;
   };
   const cname = records.get(QType.CNAME);
   if (cname === undefined) {
-    for (const set of records.values()) byType.set(set.type, prepared([[name, set]]));
-    return new NameAnswers(name, records, byType, undefined, base);
+    let na: NameAnswers | undefined;
+    for (const set of records.values()) {
+      const w = write([[name, set]]);
+      if (na === undefined) na = new NameAnswers(name, records, undefined, set.type, w, base);
+      else na.add(set.type, stored(w, base));
+    }
+    return na!;
   }
   // The CNAME itself, then each alias in the chain; the last link's data answers by type.
   const aliases: [string, RRSet][] = [[name, cname]];
@@ -102,14 +136,21 @@ export function buildNameAnswers(name: string, records: RecordSet, chain: readon
     }
     aliases.push([link.name, next]);
   }
-  alias = prepared(aliases);
-  byType.set(QType.CNAME, prepared([[name, cname]]));
+  const alias = stored(write(aliases), base);
+  const na = new NameAnswers(name, records, alias, QType.CNAME, write([[name, cname]]), base);
   if (last !== undefined) {
     for (const set of last.records.values()) {
-      if (set.type !== QType.CNAME) byType.set(set.type, prepared([...aliases, [last.name, set]]));
+      if (set.type !== QType.CNAME) na.add(set.type, stored(write([...aliases, [last.name, set]]), base));
     }
   }
-  return new NameAnswers(name, records, byType, alias, base);
+  return na;
+}
+
+/** The writer's records as a positive reply, its bytes moved to the slab. */
+function stored(w: RRWriter, base: number): PreparedReply {
+  const len = w.length;
+  const at = w.storeIn(slab);
+  return new PreparedReply(Flag.AA, w.count, 0, 0, slab.last, base - HEADER_SIZE, at, len);
 }
 
 export interface ZoneSpec {

@@ -10,6 +10,7 @@ import { LRUCache } from 'lru-cache';
 import type { Fallthrough } from '../../src/plugin/fallthrough.js';
 import { type Handler, nextOrFailure, PluginError } from '../../src/plugin/plugin.js';
 import type { Request } from '../../src/plugin/request.js';
+import type { PreparedAnswers } from '../../src/server/dispatch.js';
 import type { ResponseWriter } from '../../src/plugin/writer.js';
 import { QType, Rcode } from '../../src/wire/constants.js';
 import { isSubdomain, parentName } from '../../src/wire/name.js';
@@ -177,7 +178,7 @@ export class AnswerTable {
   }
 }
 
-export class K8sGateway implements Handler {
+export class K8sGateway implements Handler, PreparedAnswers {
   readonly name = name;
 
   constructor(
@@ -186,11 +187,17 @@ export class K8sGateway implements Handler {
     private readonly next: Handler | undefined,
   ) {}
 
+  /** The fast path of serveDNS (the server may take it without calling serveDNS). */
+  preparedReply(qname: string, qtype: number): PreparedReply | undefined {
+    const fast = this.table.fast(qname, qtype);
+    return fast !== undefined && this.ready() ? fast : undefined;
+  }
+
   async serveDNS(req: Request, w: ResponseWriter): Promise<number> {
     const qname = req.name;
     const qtype = req.qtype;
-    const fast = this.table.fast(qname, qtype);
-    if (fast !== undefined && this.ready()) {
+    const fast = this.preparedReply(qname, qtype);
+    if (fast !== undefined) {
       w.write(fast);
       return Rcode.NOERROR;
     }

@@ -13,6 +13,7 @@ import { QType } from '../../src/wire/constants.js';
 import { ipv6Bytes } from '../../src/wire/ip.js';
 import { isSubdomain, parentName } from '../../src/wire/name.js';
 import { extractorFor } from './extract/index.js';
+import { fingerprint } from './fingerprint.js';
 import { canonicalIp } from './names.js';
 import { type Contribution, type MergeOptions, mergeContributions, ptrRecords, type RecordSet, sameRecords } from './records.js';
 import {
@@ -53,23 +54,44 @@ export interface IndexObserver {
 
 export type ChangeListener = (changed: ReadonlySet<string>) => void;
 
-interface ObjectEntry {
-  readonly kind: ObjectKind;
-  readonly key: string;
-  obj: KubeObject;
-  /** Names (index keys) this object contributes to. */
-  names: string[];
-  deps: string[];
+/**
+ * One object. Its content is kept only while something may need to read it again: objects other
+ * extractors join with, and objects whose own extraction joined (re-extracted when what they read
+ * changes). Everything else is extracted once and remembered by fingerprint, which is all a relist
+ * needs to skip it unchanged; at tens of thousands of objects that is most of the index's memory.
+ */
+class ObjectEntry {
+  obj: KubeObject | undefined;
+  /** Fingerprint of the last object, when `obj` is not kept. */
+  fp0 = 0;
+  fp1 = 0;
+  /** Names (index keys) this object contributes to: one name as itself, the common case. */
+  names: string | readonly string[] = NO_NAMES;
+  deps: readonly string[] = NO_NAMES;
+
+  constructor(
+    readonly kind: ObjectKind,
+    readonly key: string,
+    obj: KubeObject,
+  ) {
+    this.obj = obj;
+  }
 }
 
 const NO_HOSTS: readonly string[] = [];
 
+/** What one object gives one name, filed under its precedence slot. */
+interface Filed extends Contribution {
+  readonly owner: ObjectEntry;
+  readonly slot: number;
+}
+
 class NameNode {
   /**
-   * Per precedence slot, the contributions to this name (each names its object). Plain arrays:
-   * most names have one contributor, and a Map per name would cost more than the data.
+   * Every contribution to this name, in arrival order; one is held as itself. Most names have a
+   * single contributor, and an array (let alone a Map) per name would cost more than the data.
    */
-  readonly slots: (Contribution[] | undefined)[] = [];
+  contribs: Filed | Filed[] | undefined;
   /** Forward names holding an address whose reverse name this is: name -> TTL. */
   ptr: Map<string, number> | undefined;
   records: RecordSet | undefined;
@@ -77,14 +99,94 @@ class NameNode {
   recordsAny: RecordSet | undefined;
   hosts: readonly string[] = NO_HOSTS;
 
+  add(c: Filed): void {
+    const cur = this.contribs;
+    if (cur === undefined) this.contribs = c;
+    else if (Array.isArray(cur)) cur.push(c);
+    else this.contribs = [cur, c];
+  }
+
+  withdraw(owner: ObjectEntry): void {
+    const cur = this.contribs;
+    if (cur === undefined) return;
+    if (!Array.isArray(cur)) {
+      if (cur.owner === owner) this.contribs = undefined;
+      return;
+    }
+    const kept = cur.filter((c) => c.owner !== owner);
+    this.contribs = kept.length === 0 ? undefined : kept.length === 1 ? kept[0] : kept;
+  }
+
+  /** Slots holding contributions, in precedence order. */
+  slots(): number[] {
+    const cur = this.contribs;
+    if (cur === undefined) return [];
+    if (!Array.isArray(cur)) return [cur.slot];
+    return [...new Set(cur.map((c) => c.slot))].sort((a, b) => a - b);
+  }
+
+  list(): readonly Filed[] {
+    const cur = this.contribs;
+    return cur === undefined ? [] : Array.isArray(cur) ? cur : [cur];
+  }
+
   isEmpty(): boolean {
-    return this.slots.every((s) => s === undefined || s.length === 0) && (this.ptr === undefined || this.ptr.size === 0);
+    return this.contribs === undefined && (this.ptr === undefined || this.ptr.size === 0);
+  }
+}
+
+/**
+ * The one JoinContext of an index: extraction is synchronous and never nested, so a single
+ * context records the reads of whichever object is being extracted (no closures per object).
+ */
+class Joins implements JoinContext {
+  /** Dependency keys read by the extraction in progress. */
+  private deps: Set<string> | undefined;
+
+  constructor(private readonly objects: ReadonlyMap<ObjectKind, ReadonlyMap<string, ObjectEntry>>) {}
+
+  /** The reads recorded since the last call, and a fresh start. */
+  take(): Set<string> | undefined {
+    const d = this.deps;
+    this.deps = undefined;
+    return d;
+  }
+
+  private read(dep: string): void {
+    (this.deps ??= new Set()).add(dep);
+  }
+
+  get(kind: ObjectKind, namespace: string, name: string): KubeObject | undefined {
+    const key = namespace ? `${namespace}/${name}` : name;
+    this.read(`${kind}/${key}`);
+    return this.objects.get(kind)?.get(key)?.obj;
+  }
+
+  endpointSlices(namespace: string, service: string): readonly KubeObject[] {
+    this.read(`EndpointSlice/${namespace}/${service}`);
+    const out: KubeObject[] = [];
+    for (const e of this.objects.get('EndpointSlice')?.values() ?? []) {
+      const m = e.obj?.metadata;
+      if (m?.namespace === namespace && m.labels?.['kubernetes.io/service-name'] === service) out.push(e.obj!);
+    }
+    return out;
+  }
+
+  all(kind: ObjectKind): Iterable<KubeObject> {
+    this.read(`all:${kind}`);
+    const m = this.objects.get(kind);
+    const out: KubeObject[] = [];
+    if (m !== undefined) for (const e of m.values()) if (e.obj !== undefined) out.push(e.obj);
+    return out;
   }
 }
 
 const REVERSE_SUFFIXES = ['in-addr.arpa.', 'ip6.arpa.'];
 
-const NO_NAMES: string[] = [];
+const NO_NAMES: readonly string[] = [];
+
+/** Kinds other extractors read through the JoinContext: their objects are always kept. */
+const JOINED_KINDS: ReadonlySet<ObjectKind> = new Set(['Gateway', 'IstioGateway', 'EndpointSlice']);
 
 /** Deep equality of JSON-like values (objects from sources are plain data). */
 function sameValue(a: unknown, b: unknown): boolean {
@@ -102,6 +204,17 @@ function sameValue(a: unknown, b: unknown): boolean {
     if (!Object.hasOwn(b, k) || !sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
   }
   return true;
+}
+
+const LATIN1 = /^[\0-\xff]*$/;
+
+/**
+ * The key as one flat string. `namespace/name` is built by concatenation, which V8 keeps as a
+ * tree of three strings: twice the memory of the flat text, for every object held. Kubernetes
+ * names are ASCII; anything else is kept as it came.
+ */
+function flatKey(key: string): string {
+  return LATIN1.test(key) ? Buffer.from(key, 'latin1').toString('latin1') : key;
 }
 
 /** Kinds whose names outside every zone are taken relative to each zone (see expand). */
@@ -125,15 +238,17 @@ export class HostIndex implements SourceSink {
   private readonly names = new Map<string, NameNode>();
   /** Name -> number of existing names strictly below it (empty non-terminals). */
   private readonly below = new Map<string, number>();
-  private readonly dependents = new Map<string, Set<string>>();
-  /** Objects by objId ("Kind/ns/name"). */
-  private readonly byId = new Map<string, ObjectEntry>();
+  private readonly dependents = new Map<string, Set<ObjectEntry>>();
+  private readonly joins: Joins;
+  /** Kinds whose objects are kept whole (see ObjectEntry). */
+  private readonly joined = new Set<ObjectKind>(JOINED_KINDS);
   /** Forward name -> hostnames it resolves through (resolve mode). */
   private readonly hostUsers = new Map<string, Set<string>>();
   private readonly slotOf = new Map<ObjectKind, number>();
   private readonly forwardZones: readonly string[];
   private readonly reverseZones: readonly string[];
   private readonly syncedKinds = new Set<ObjectKind>();
+  private allSynced: boolean;
   private readonly dirty = new Set<string>();
   private readonly listeners: ChangeListener[] = [];
   private existing = 0;
@@ -147,6 +262,10 @@ export class HostIndex implements SourceSink {
     opts.resources.forEach((k, i) => this.slotOf.set(k, i));
     const vs = this.slotOf.get('VirtualService');
     if (vs !== undefined) this.slotOf.set('IstioGateway', vs);
+    // Istio Gateways select among every Service.
+    if (vs !== undefined) this.joined.add('Service');
+    this.joins = new Joins(this.objects);
+    this.allSynced = opts.kinds.length === 0;
     this.forwardZones = opts.zones.filter((z) => !isReverseZone(z));
     this.reverseZones = opts.zones.filter(isReverseZone);
   }
@@ -180,12 +299,12 @@ export class HostIndex implements SourceSink {
 
   synced(kind: ObjectKind): void {
     this.syncedKinds.add(kind);
+    this.allSynced = this.opts.kinds.every((k) => this.syncedKinds.has(k));
   }
 
-  /** True once every delivered kind has had its first complete list. */
+  /** True once every delivered kind has had its first complete list (asked on every query). */
   get ready(): boolean {
-    for (const k of this.opts.kinds) if (!this.syncedKinds.has(k)) return false;
-    return true;
+    return this.allSynced;
   }
 
   isSynced(kind: ObjectKind): boolean {
@@ -256,20 +375,38 @@ export class HostIndex implements SourceSink {
     }
     const prev = byKey.get(key);
     // Relists and file reloads repeat unchanged objects; they must cost no re-extraction.
-    if (prev !== undefined && sameValue(prev.obj, obj)) return;
-    const oldDeps = prev === undefined ? [] : this.changeKeys(kind, key, prev.obj);
+    if (prev !== undefined && this.unchanged(prev, obj)) return;
+    const oldDeps = prev === undefined ? NO_NAMES : this.changeKeys(kind, key, prev.obj);
     let entry = prev;
     if (entry === undefined) {
-      entry = { kind, key, obj, names: NO_NAMES, deps: NO_NAMES };
-      byKey.set(key, entry);
-      this.byId.set(`${kind}/${key}`, entry);
+      entry = new ObjectEntry(kind, flatKey(key), obj);
+      byKey.set(entry.key, entry);
       this.observer.objects?.(kind, byKey.size);
     } else {
       entry.obj = obj;
     }
     this.observer.update?.(kind);
     this.extract(entry);
-    this.propagate(kind, key, [...oldDeps, ...this.changeKeys(kind, key, obj)]);
+    this.settle(entry, obj);
+    this.propagate(entry, [...oldDeps, ...this.changeKeys(kind, key, obj)]);
+  }
+
+  private unchanged(prev: ObjectEntry, obj: KubeObject): boolean {
+    if (prev.obj !== undefined) return sameValue(prev.obj, obj);
+    const f = fingerprint(obj);
+    return f.fp0 === prev.fp0 && f.fp1 === prev.fp1;
+  }
+
+  /** Keeps the object only while it may be read again (see ObjectEntry). */
+  private settle(entry: ObjectEntry, obj: KubeObject): void {
+    if (this.joined.has(entry.kind) || entry.deps.length > 0) {
+      entry.obj = obj;
+      return;
+    }
+    const f = fingerprint(obj);
+    entry.fp0 = f.fp0;
+    entry.fp1 = f.fp1;
+    entry.obj = undefined;
   }
 
   private remove(kind: ObjectKind, key: string): void {
@@ -277,77 +414,78 @@ export class HostIndex implements SourceSink {
     const entry = byKey?.get(key);
     if (byKey === undefined || entry === undefined) return;
     byKey.delete(key);
-    this.byId.delete(`${kind}/${key}`);
     this.observer.objects?.(kind, byKey.size);
     this.observer.update?.(kind);
     this.withdraw(entry);
-    this.propagate(kind, key, this.changeKeys(kind, key, entry.obj));
+    this.propagate(entry, this.changeKeys(kind, key, entry.obj));
   }
 
   /** Dependency keys a change of this object touches. */
-  private changeKeys(kind: ObjectKind, key: string, obj: KubeObject): string[] {
+  private changeKeys(kind: ObjectKind, key: string, obj: KubeObject | undefined): string[] {
     const keys = [`${kind}/${key}`, `all:${kind}`];
-    if (kind === 'EndpointSlice') {
+    if (kind === 'EndpointSlice' && obj !== undefined) {
       const svc = obj.metadata?.labels?.['kubernetes.io/service-name'];
       if (typeof svc === 'string') keys.push(`EndpointSlice/${obj.metadata?.namespace ?? ''}/${svc}`);
     }
     return keys;
   }
 
-  private propagate(kind: ObjectKind, key: string, keys: readonly string[]): void {
-    const self = `${kind}/${key}`;
-    const todo = new Set<string>();
-    for (const k of keys) for (const id of this.dependents.get(k) ?? []) if (id !== self) todo.add(id);
-    for (const id of todo) {
-      const e = this.byId.get(id);
-      if (e !== undefined) this.extract(e);
+  private propagate(self: ObjectEntry, keys: readonly string[]): void {
+    const todo = new Set<ObjectEntry>();
+    for (const k of keys) for (const e of this.dependents.get(k) ?? []) if (e !== self) todo.add(e);
+    for (const e of todo) {
+      // Dependents keep their objects (settle), so there is always one to extract again.
+      const obj = e.obj;
+      if (obj === undefined) continue;
+      this.extract(e);
+      this.settle(e, obj);
     }
   }
 
   private withdraw(entry: ObjectEntry): void {
-    const id = `${entry.kind}/${entry.key}`;
-    const slot = this.slotOf.get(entry.kind);
-    if (slot !== undefined) {
-      for (const name of entry.names) {
-        const node = this.names.get(name);
-        const list = node?.slots[slot];
-        if (node !== undefined && list !== undefined) node.slots[slot] = list.filter((c) => c.objId !== id);
-        this.dirty.add(name);
-      }
-    }
+    const names = entry.names;
+    if (typeof names === 'string') this.withdrawName(entry, names);
+    else for (const name of names) this.withdrawName(entry, name);
     for (const d of entry.deps) {
       const set = this.dependents.get(d);
-      set?.delete(id);
+      set?.delete(entry);
       if (set !== undefined && set.size === 0) this.dependents.delete(d);
     }
     entry.names = NO_NAMES;
     entry.deps = NO_NAMES;
   }
 
-  private extractable(entry: ObjectEntry): boolean {
+  private withdrawName(entry: ObjectEntry, name: string): void {
+    this.names.get(name)?.withdraw(entry);
+    this.dirty.add(name);
+  }
+
+  private extractable(entry: ObjectEntry, obj: KubeObject): boolean {
     if (!this.slotOf.has(entry.kind)) return false;
-    if (entry.kind === 'Service' && this.opts.acceptService !== undefined) return this.opts.acceptService(entry.obj);
+    if (entry.kind === 'Service' && this.opts.acceptService !== undefined) return this.opts.acceptService(obj);
     return true;
   }
 
+  /** Files the object's contributions under their names; `entry.obj` is the object to read. */
   private extract(entry: ObjectEntry): void {
     this.withdraw(entry);
-    if (!this.extractable(entry)) return;
+    const obj = entry.obj;
+    if (obj === undefined || !this.extractable(entry, obj)) return;
     const extractor = extractorFor(entry.kind);
     if (extractor === undefined) return;
-    const deps = new Set<string>();
-    const ctx = this.joinContext(deps);
+    const joins = this.joins;
+    joins.take();
     let result: Extraction;
     try {
-      result = extractor(entry.obj, ctx, this.opts.extract);
+      result = extractor(obj, joins, this.opts.extract);
     } catch (e) {
       // Extractors are written not to throw; if one does, the object is skipped, never the server.
       result = { names: [], problems: [{ reason: 'invalid_object', detail: `extraction failed: ${(e as Error).message}` }] };
     }
+    const deps = joins.take();
     for (const p of result.problems) this.observer.problem?.(entry.kind, entry.key, p);
-    const id = `${entry.kind}/${entry.key}`;
     const slot = this.slotOf.get(entry.kind)!;
-    const names = new Set<string>();
+    let names: string | string[] | undefined;
     const relative = RELATIVE_KINDS.has(entry.kind);
     for (const c of result.names) {
       const wild = c.name.startsWith('*.');
@@ -362,48 +500,26 @@ export class HostIndex implements SourceSink {
           node = new NameNode();
           this.names.set(key, node);
         }
-        const contribution: Contribution = { objId: id, ttl: c.ttl, depth, targets: c.targets };
-        const list = node.slots[slot];
-        if (list === undefined) node.slots[slot] = [contribution];
-        else list.push(contribution);
-        names.add(key);
+        // slice: extractors build their target lists by push, leaving spare capacity that would
+        // otherwise be kept for as long as the object is.
+        node.add({ owner: entry, slot, ttl: c.ttl, depth, targets: c.targets.slice() });
+        if (names === undefined) names = key;
+        else if (typeof names === 'string') names = names === key ? names : [names, key];
+        else if (!names.includes(key)) names.push(key);
         this.dirty.add(key);
       }
     }
-    entry.names = names.size === 0 ? NO_NAMES : [...names];
-    entry.deps = deps.size === 0 ? NO_NAMES : [...deps];
+    entry.names = names ?? NO_NAMES;
+    if (deps === undefined) return;
+    entry.deps = [...deps];
     for (const d of deps) {
       let set = this.dependents.get(d);
       if (set === undefined) {
         set = new Set();
         this.dependents.set(d, set);
       }
-      set.add(id);
+      set.add(entry);
     }
-  }
-
-  private joinContext(deps: Set<string>): JoinContext {
-    return {
-      get: (kind, namespace, name) => {
-        const key = namespace ? `${namespace}/${name}` : name;
-        deps.add(`${kind}/${key}`);
-        return this.objects.get(kind)?.get(key)?.obj;
-      },
-      endpointSlices: (namespace, service) => {
-        deps.add(`EndpointSlice/${namespace}/${service}`);
-        const out: KubeObject[] = [];
-        for (const e of this.objects.get('EndpointSlice')?.values() ?? []) {
-          const m = e.obj.metadata;
-          if (m?.namespace === namespace && m.labels?.['kubernetes.io/service-name'] === service) out.push(e.obj);
-        }
-        return out;
-      },
-      all: (kind) => {
-        deps.add(`all:${kind}`);
-        const m = this.objects.get(kind);
-        return m === undefined ? [] : [...m.values()].map((e) => e.obj);
-      },
-    };
   }
 
   /**
@@ -441,19 +557,17 @@ export class HostIndex implements SourceSink {
     let recordsAny: RecordSet | undefined;
     let hosts: string[] | undefined;
     const wildcard = name.startsWith('*.');
-    for (const all of node.slots) {
-      if (all === undefined || all.length === 0) continue;
+    const all = node.list();
+    // The first slot (in precedence order) whose contributions merge into records wins.
+    for (const slot of node.slots()) {
       if (records === undefined) {
-        const r = mergeContributions(all, opts);
+        const r = mergeContributions(all, opts, (c) => c.slot === slot);
         if (r.hosts.length > 0) (hosts ??= []).push(...r.hosts);
-        this.reportConflicts(name, all, r.conflicts);
+        this.reportConflicts(name, all, slot, r.conflicts);
         records = r.records;
       }
       if (wildcard && recordsAny === undefined) {
-        const r = mergeContributions(
-          all.filter((c) => c.depth === 'any'),
-          opts,
-        );
+        const r = mergeContributions(all, opts, (c) => c.slot === slot && c.depth === 'any');
         if (r.hosts.length > 0) (hosts ??= []).push(...r.hosts);
         recordsAny = r.records;
       }
@@ -466,10 +580,9 @@ export class HostIndex implements SourceSink {
     node.records = records;
   }
 
-  private reportConflicts(name: string, slot: readonly Contribution[], conflicts: readonly string[]): void {
+  private reportConflicts(name: string, all: readonly Filed[], slot: number, conflicts: readonly string[]): void {
     if (conflicts.length === 0) return;
-    const entry = this.byId.get(slot[0]!.objId);
-    if (entry === undefined) return;
+    const entry = all.find((c) => c.slot === slot)!.owner;
     for (const c of conflicts) this.observer.problem?.(entry.kind, entry.key, { reason: 'conflict', detail: `${name}: ${c}` });
   }
 

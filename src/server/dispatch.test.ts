@@ -5,7 +5,9 @@ import type { Handler } from '../plugin/plugin.js';
 import { PluginError } from '../plugin/plugin.js';
 import { decodeMessage } from '../wire/message.js';
 import { queryBytes, testClient } from '../../test/kit.js';
-import { QType, Rcode } from '../wire/constants.js';
+import { Flag, QType, Rcode } from '../wire/constants.js';
+import { PreparedReply } from '../wire/reply.js';
+import { rdata, RRWriter } from '../wire/rrwriter.js';
 
 function block(chain: Handler | undefined, acceptsAnyClass = false): BuiltBlock {
   return { info: { zones: [], keys: [], servers: [], index: 0 }, addresses: [], plugins: [], chain, acceptsAnyClass, hosts: [''], origin: 'Corefile:1' };
@@ -112,5 +114,50 @@ describe('Dispatcher', () => {
     resp[2]! |= 0x80;
     expect(await ask(d, resp)).toBeNull();
     expect(await ask(d, Buffer.alloc(5))).toBeNull();
+  });
+
+  describe('prepared answers at the head of the chain', () => {
+    // An A record owned by the question name (pointer to offset 12).
+    const tail = Buffer.from([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 1]);
+    const answer = (qlen: number) => new PreparedReply(Flag.AA, 1, 0, 0, tail, qlen);
+    const head = (known: string, served: string[]) => ({
+      name: 'head',
+      preparedReply: (name: string, qtype: number) => (name === known && qtype === QType.A ? answer(name.length + 1 + 4) : undefined),
+      serveDNS: async (req: { name: string }, w: { write(r: PreparedReply): void }) => {
+        served.push(req.name);
+        const wr = new RRWriter(-1).rr(req.name, QType.TXT, 0, rdata.txt('chain'));
+        w.write(new PreparedReply(Flag.AA, 1, 0, 0, wr.finish(), -1));
+        return 0;
+      },
+    });
+
+    it('sends the prepared reply without running the chain, with the query ID and 0x20 casing', async () => {
+      const served: string[] = [];
+      const dd = new Dispatcher(spec({ '.': block(head('www.example.org.', served) as unknown as Handler) }));
+      const r = decodeMessage((await ask(dd, queryBytes('WWW.example.ORG', QType.A, { id: 77 })))!);
+      expect(served).toEqual([]);
+      expect(r.header.id).toBe(77);
+      expect(r.header.aa).toBe(1);
+      expect(r.questions[0]!.name).toBe('WWW.example.ORG');
+      expect(r.answers.map((a) => (a as { address?: string }).address)).toEqual(['192.0.2.1']);
+      expect(dd.inflight).toBe(0);
+    });
+
+    it('runs the chain when there is no prepared reply', async () => {
+      const served: string[] = [];
+      const dd = new Dispatcher(spec({ '.': block(head('www.example.org.', served) as unknown as Handler) }));
+      const r = decodeMessage((await ask(dd, queryBytes('other.example.org', QType.A)))!);
+      expect(served).toEqual(['other.example.org.']);
+      expect(r.answers[0]!.data).toEqual(['chain']);
+    });
+
+    it('is not asked when it is not the head of the chain', async () => {
+      const served: string[] = [];
+      const inner = head('www.example.org.', served) as unknown as Handler;
+      const outer: Handler = { name: 'outer', serveDNS: (req, w) => inner.serveDNS(req, w) };
+      const dd = new Dispatcher(spec({ '.': block(outer) }));
+      await ask(dd, queryBytes('www.example.org', QType.A));
+      expect(served).toEqual(['www.example.org.']);
+    });
   });
 });

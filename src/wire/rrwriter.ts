@@ -7,6 +7,7 @@
 import { QClass } from './constants.js';
 import { ipv4Bytes, ipv6Bytes } from './ip.js';
 import { encodeName } from './name.js';
+import type { Slab } from './slab.js';
 
 /** Largest offset a compression pointer can reach. */
 const MAX_POINTER = 0x3fff;
@@ -22,7 +23,7 @@ export class RRWriter {
    * output (no compression pointers at all).
    */
   constructor(
-    private readonly base: number,
+    private base: number,
     initialSize = 128,
   ) {
     this.buf = Buffer.allocUnsafe(initialSize);
@@ -84,6 +85,20 @@ export class RRWriter {
   /** The bytes written, in a buffer of their own. */
   finish(): Buffer {
     return Buffer.from(this.buf.subarray(0, this.len));
+  }
+
+  /** Starts over at `base`: one writer serves many answers built in a row. */
+  reset(base: number): this {
+    this.base = base;
+    this.len = 0;
+    this.count = 0;
+    this.owners.clear();
+    return this;
+  }
+
+  /** The bytes written, copied into `slab`; returns their offset in `slab.last`. */
+  storeIn(slab: Slab): number {
+    return slab.put(this.buf, this.len);
   }
 }
 

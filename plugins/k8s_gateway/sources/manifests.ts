@@ -11,9 +11,11 @@ import { createHash } from 'node:crypto';
 import { watch, type FSWatcher, type Stats } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { CORE_SCHEMA, YAMLException, loadAll } from 'js-yaml';
+import { CORE_SCHEMA, type LoadOptions, YAMLException, loadAll } from 'js-yaml';
 import { objectKey, type KubeObject, type ObjectKind, type ObjectMeta, type Source, type SourceSink } from '../types.js';
 import { classify, isNamespaced } from './classify.js';
+import { documentTexts } from './documents.js';
+import { countOf, NO_PACKS, type Packs, PackWriter, unpack } from './packed.js';
 import type { Logger } from '../../../src/log.js';
 
 export interface ManifestsOptions {
@@ -41,10 +43,13 @@ const MAX_ALIASES = 1000;
 
 /** One object taken from a file, with where it came from for messages. */
 interface Entry {
-  readonly kind: ObjectKind;
   readonly key: string;
   readonly obj: KubeObject;
-  readonly where: string;
+  readonly file: string;
+  /** 1-based document number in the file. */
+  readonly doc: number;
+  /** 1-based item number when the document is a List, else 0. */
+  readonly item: number;
 }
 
 interface FileState {
@@ -52,8 +57,12 @@ interface FileState {
   sig: string;
   /** Digest of the last text read, good or bad, so an unchanged broken file is not reported again. */
   digest: string;
-  /** Objects from the last text that parsed. */
-  entries: readonly Entry[];
+  /** Objects from the last text that parsed (see packed.ts). */
+  packs: Packs;
+}
+
+function where(file: string, doc: number, item: number): string {
+  return item === 0 ? `${file} (document ${doc})` : `${file} (document ${doc}, item ${item})`;
 }
 
 interface Listing {
@@ -81,7 +90,7 @@ export class ManifestsSource implements Source {
   private order: readonly string[] = [];
   private readonly delivered = new Map<ObjectKind, string>();
   private reportedProblems = '';
-  private reportedDuplicates = new Set<string>();
+  private readonly reportedDuplicates = new Map<ObjectKind, Set<string>>();
 
   private readonly watchers = new Map<string, FSWatcher>();
   private pollTimer: NodeJS.Timeout | undefined;
@@ -109,16 +118,16 @@ export class ManifestsSource implements Source {
     if (listing.problems.length > 0) throw new Error(`manifests: ${listing.problems.join('; ')}`);
     const files = new Map<string, FileState>();
     for (const [file, { sig }] of listing.files) {
-      const text = await readText(file);
-      if (text === undefined) throw new Error(`manifests: ${file} disappeared while loading`);
-      files.set(file, { sig, digest: digest(text), entries: this.parse(file, text) });
+      const bytes = await readBytes(file);
+      if (bytes === undefined) throw new Error(`manifests: ${file} disappeared while loading`);
+      files.set(file, { sig, digest: digest(bytes), packs: this.parse(file, bytes) });
     }
     if (this.stopped) return; // stopped while loading: stay silent, as stop() promises
     this.files = files;
     this.order = [...listing.files.keys()];
     this.sink = sink;
     this.deliver(true);
-    const count = [...this.files.values()].reduce((n, f) => n + f.entries.length, 0);
+    const count = [...this.files.values()].reduce((n, f) => n + countOf(f.packs), 0);
     this.log.info(`manifests: ${count} objects from ${this.files.size} files`);
     this.syncWatchers(listing.dirs);
     this.pollTimer = setInterval(() => this.schedule(0), this.pollMs);
@@ -225,9 +234,9 @@ export class ManifestsSource implements Source {
 
   /** Re-reads one file; true when its objects changed. */
   private async reload(file: string, sig: string, prev: FileState | undefined): Promise<boolean> {
-    let text: string | undefined;
+    let text: Buffer | undefined;
     try {
-      text = await readText(file);
+      text = await readBytes(file);
     } catch (err) {
       this.log.error(`${message(err)}; keeping its last good content`);
       return false;
@@ -244,16 +253,16 @@ export class ManifestsSource implements Source {
       prev.sig = sig;
       return false;
     }
-    let entries: readonly Entry[];
+    let packs: Packs;
     try {
-      entries = this.parse(file, text);
+      packs = this.parse(file, text);
     } catch (err) {
       this.log.error(`${message(err)}; keeping its last good content`);
-      this.files.set(file, { sig, digest: textDigest, entries: prev?.entries ?? [] });
+      this.files.set(file, { sig, digest: textDigest, packs: prev?.packs ?? NO_PACKS });
       return false;
     }
-    this.files.set(file, { sig, digest: textDigest, entries });
-    this.log.info(`manifests: ${prev ? 'reloaded' : 'loaded'} ${file} (${entries.length} objects)`);
+    this.files.set(file, { sig, digest: textDigest, packs });
+    this.log.info(`manifests: ${prev ? 'reloaded' : 'loaded'} ${file} (${countOf(packs)} objects)`);
     return true;
   }
 
@@ -293,39 +302,56 @@ export class ManifestsSource implements Source {
   // --- parsing ----------------------------------------------------------------------------
 
   /** The wanted objects in `text`; throws an Error naming the file (and position) on bad syntax. */
-  private parse(file: string, text: string): Entry[] {
+  private parse(file: string, bytes: Buffer): Packs {
+    const json = /\.json$/i.test(file);
+    const chunks = json ? undefined : documentTexts(bytes);
+    if (chunks !== undefined) {
+      // Any trouble, and the whole file is parsed again the usual way: it reports the error
+      // exactly as a whole-file parse does (line numbers of the file, not of a document).
+      const out = new Collected(file);
+      try {
+        for (const chunk of chunks) for (const doc of loadAll(chunk, this.yamlOptions(file, false))) this.collectDocument(doc, out);
+        return out.finish(this.log);
+      } catch {
+        // fall through
+      }
+    }
     let docs: unknown[];
     try {
-      docs = loadAll(text, {
-        schema: CORE_SCHEMA,
-        filename: file,
-        // JSON allows repeated keys (last wins); YAML forbids them.
-        json: /\.json$/i.test(file),
-        maxAliases: MAX_ALIASES,
-      });
+      docs = loadAll(bytes.toString('utf8'), this.yamlOptions(file, json));
     } catch (err) {
       throw new Error(`manifests: cannot parse ${file}${position(err)}: ${reason(err)}`);
     }
-    const entries: Entry[] = [];
-    docs.forEach((doc, i) => this.collectDocument(doc, `${file} (document ${i + 1}`, entries));
-    return entries;
+    const out = new Collected(file);
+    for (const doc of docs) this.collectDocument(doc, out);
+    return out.finish(this.log);
   }
 
-  /** `where` is an unclosed "file (document N" so list items can extend it. */
-  private collectDocument(doc: unknown, where: string, out: Entry[]): void {
+  private yamlOptions(file: string, json: boolean): LoadOptions {
+    return {
+      schema: CORE_SCHEMA,
+      filename: file,
+      // JSON allows repeated keys (last wins); YAML forbids them.
+      json,
+      maxAliases: MAX_ALIASES,
+    };
+  }
+
+  private collectDocument(doc: unknown, out: Collected): void {
+    out.doc++;
     if (doc === null || doc === undefined) return; // empty document between `---` separators
     if (isRecord(doc) && typeof doc.kind === 'string' && doc.kind.endsWith('List') && 'items' in doc) {
-      this.collectList(doc, where, out);
+      this.collectList(doc, out);
       return;
     }
-    this.collectObject(doc, `${where})`, out);
+    this.collectObject(doc, out, 0);
   }
 
   /** `v1 List` and typed lists (`ServiceList`, as `kubectl get -o yaml` prints them). */
-  private collectList(list: Record<string, unknown>, where: string, out: Entry[]): void {
+  private collectList(list: Record<string, unknown>, out: Collected): void {
     const items = list.items ?? [];
     if (!Array.isArray(items)) {
-      this.log.warning(`manifests: ${where}): ${String(list.kind)} items is not a list, skipped`);
+      out.warn(`manifests: ${out.where(0)}: ${String(list.kind)} items is not a list, skipped`);
       return;
     }
     const itemKind = list.kind === 'List' ? undefined : String(list.kind).slice(0, -'List'.length);
@@ -334,17 +360,17 @@ export class ManifestsSource implements Source {
         itemKind && isRecord(item) && item.kind === undefined
           ? { ...item, apiVersion: item.apiVersion ?? list.apiVersion, kind: itemKind }
           : item;
-      this.collectObject(filled, `${where}, item ${j + 1})`, out);
+      this.collectObject(filled, out, j + 1);
     });
   }
 
-  private collectObject(value: unknown, where: string, out: Entry[]): void {
+  private collectObject(value: unknown, out: Collected, item: number): void {
     if (!isRecord(value)) {
-      this.log.warning(`manifests: ${where}: not an object, skipped`);
+      out.warn(`manifests: ${out.where(item)}: not an object, skipped`);
       return;
     }
     if (typeof value.apiVersion !== 'string' || typeof value.kind !== 'string') {
-      this.log.warning(`manifests: ${where}: no apiVersion/kind, skipped`);
+      out.warn(`manifests: ${out.where(item)}: no apiVersion/kind, skipped`);
       return;
     }
     const obj: KubeObject = value;
@@ -352,47 +378,61 @@ export class ManifestsSource implements Source {
     if (kind === undefined || !this.wanted.has(kind)) return;
     const meta = normalizeMeta(obj.metadata, kind);
     if (typeof meta === 'string') {
-      this.log.warning(`manifests: ${where}: ${obj.kind} ${meta}, skipped`);
+      out.warn(`manifests: ${out.where(item)}: ${obj.kind} ${meta}, skipped`);
       return;
     }
     let normalized: KubeObject = { ...obj, metadata: meta };
     if (this.transform !== undefined) normalized = this.transform(kind, normalized);
-    out.push({ kind, key: objectKey(normalized), obj: normalized, where });
+    out.objects.add(kind, out.doc, item, normalized);
   }
 
   // --- delivery ---------------------------------------------------------------------------
 
-  /** Full object set per kind; a later file (or document) replaces an earlier one with the same key. */
-  private merge(): Map<ObjectKind, Map<string, Entry>> {
-    const byKind = new Map<ObjectKind, Map<string, Entry>>(this.kinds.map((k) => [k, new Map()]));
+  /** Full object set of a kind; a later file (or document) replaces an earlier one with the same key. */
+  private merge(kind: ObjectKind): Map<string, Entry> {
+    const byKey = new Map<string, Entry>();
     const duplicates = new Set<string>();
     for (const file of this.order) {
-      for (const e of this.files.get(file)?.entries ?? []) {
-        const byKey = byKind.get(e.kind);
-        if (!byKey) continue;
+      const pack = this.files.get(file)?.packs.get(kind);
+      if (pack === undefined) continue;
+      for (const { doc, item, obj } of unpack(pack)) {
+        const e: Entry = { key: objectKey(obj), obj, file, doc, item };
         const prev = byKey.get(e.key);
-        if (prev) duplicates.add(`manifests: ${e.kind} ${e.key} from ${e.where} overrides ${prev.where}`);
+        if (prev) duplicates.add(`manifests: ${kind} ${e.key} from ${where(file, doc, item)} overrides ${where(prev.file, prev.doc, prev.item)}`);
         byKey.set(e.key, e);
       }
     }
     // Every reload recomputes everything; only tell about a duplicate when it first appears.
-    for (const d of duplicates) if (!this.reportedDuplicates.has(d)) this.log.warning(d);
-    this.reportedDuplicates = duplicates;
-    return byKind;
+    const reported = this.reportedDuplicates.get(kind);
+    for (const d of duplicates) if (!reported?.has(d)) this.log.warning(d);
+    this.reportedDuplicates.set(kind, duplicates);
+    return byKey;
+  }
+
+  /**
+   * What a kind's delivery is made of: every file's pack of that kind, in order, with the file's
+   * name (duplicate warnings name files). Equal fingerprints mean an equal merge.
+   */
+  private fingerprint(kind: ObjectKind): string {
+    const hash = createHash('sha256');
+    for (const file of this.order) {
+      const pack = this.files.get(file)?.packs.get(kind);
+      if (pack === undefined) continue;
+      hash.update(`${file}\0${pack.count}\0`);
+      hash.update(pack.bytes);
+    }
+    return hash.digest('base64');
   }
 
   private deliver(initial: boolean): void {
     const sink = this.sink;
     if (!sink || this.stopped) return;
-    const byKind = this.merge();
+    // Kind by kind, so only one kind's objects are unpacked at a time.
     for (const kind of this.kinds) {
-      const objects = [...(byKind.get(kind)?.values() ?? [])].map((e) => e.obj);
-      const hash = createHash('sha256');
-      for (const o of objects) hash.update(JSON.stringify(o));
-      const fingerprint = hash.digest('base64');
+      const fingerprint = this.fingerprint(kind);
       if (!initial && this.delivered.get(kind) === fingerprint) continue;
       this.delivered.set(kind, fingerprint);
-      sink.replace(kind, objects);
+      sink.replace(kind, [...this.merge(kind).values()].map((e) => e.obj));
       if (initial) sink.synced(kind);
     }
   }
@@ -400,9 +440,35 @@ export class ManifestsSource implements Source {
 
 // --- helpers --------------------------------------------------------------------------------
 
+/**
+ * What one parse of a file collected. Warnings wait until the parse has succeeded: a file parsed
+ * document by document may be parsed again whole, and must not warn twice.
+ */
+class Collected {
+  readonly objects = new PackWriter();
+  private readonly warnings: string[] = [];
+  /** 1-based number of the document being collected. */
+  doc = 0;
+
+  constructor(private readonly file: string) {}
+
+  where(item: number): string {
+    return where(this.file, this.doc, item);
+  }
+
+  warn(message: string): void {
+    this.warnings.push(message);
+  }
+
+  finish(log: Logger): Packs {
+    for (const w of this.warnings) log.warning(w);
+    return this.objects.finish();
+  }
+}
+
 /** What a file's content is compared by: the text itself is not kept. */
-function digest(text: string): string {
-  return createHash('sha256').update(text).digest('base64');
+function digest(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('base64');
 }
 
 async function walk(dir: string, depth: number, visited: Set<string>, listing: Listing): Promise<void> {
@@ -435,10 +501,13 @@ async function walk(dir: string, depth: number, visited: Set<string>, listing: L
   }
 }
 
-/** The file's text, or undefined when it is gone. */
-async function readText(file: string): Promise<string | undefined> {
+/**
+ * The file's bytes, or undefined when it is gone. Bytes, not text: a file's text would be one
+ * large string in the V8 heap, and only its documents, decoded one at a time, are needed.
+ */
+async function readBytes(file: string): Promise<Buffer | undefined> {
   try {
-    return await readFile(file, 'utf8');
+    return await readFile(file);
   } catch (err) {
     if (isMissing(err)) return undefined;
     throw new Error(`manifests: cannot read ${file}: ${message(err)}`, { cause: err });
