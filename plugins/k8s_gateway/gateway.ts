@@ -10,7 +10,7 @@ import { LRUCache } from 'lru-cache';
 import type { Fallthrough } from '../../src/plugin/fallthrough.js';
 import { type Handler, nextOrFailure, PluginError } from '../../src/plugin/plugin.js';
 import type { Request } from '../../src/plugin/request.js';
-import type { PreparedAnswers } from '../../src/server/dispatch.js';
+import type { PreparedAnswers } from '../../src/plugin/plugin.js';
 import type { ResponseWriter } from '../../src/plugin/writer.js';
 import { QType, Rcode } from '../../src/wire/constants.js';
 import { isSubdomain, parentName } from '../../src/wire/name.js';

@@ -12,7 +12,6 @@ import { HostResolver } from './resolver.js';
 import type { Config } from './setup.js';
 import { kindsFor } from './sources/classify.js';
 import { KubeSource } from './sources/kube.js';
-import { loadKubeAccess } from './sources/kube-access.js';
 import { ManifestsSource } from './sources/manifests.js';
 import type { KubeObject, ObjectKind, Source, SourceSink } from './types.js';
 import { trimObject } from './trim.js';
@@ -28,7 +27,9 @@ export const defaultSource: SourceFactory = (cfg, kinds, log) => {
       transform: trimObject,
     });
   }
-  return new KubeSource(() => loadKubeAccess(cfg.kubeconfig), kinds, {
+  // Loaded on demand: the kubeconfig parser costs ~14 MB of RSS a manifests-only server never needs.
+  const access = async () => (await import('./sources/kube-access.js')).loadKubeAccess(cfg.kubeconfig);
+  return new KubeSource(access, kinds, {
     logger: log,
     transform: trimObject,
     serviceSelectors: cfg.serviceLabelSelectors,

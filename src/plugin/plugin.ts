@@ -6,6 +6,7 @@
 import type { Dispenser } from '../corefile/dispenser.js';
 import type { Logger } from '../log.js';
 import type { Request } from './request.js';
+import type { PreparedReply } from '../wire/reply.js';
 import type { ResponseWriter } from './writer.js';
 import type { Registry } from 'prom-client';
 import type { HttpEndpoints } from '../server/http-endpoints.js';
@@ -18,6 +19,20 @@ export interface Handler {
    * means a reply was written. Errors to report are thrown as PluginError.
    */
   serveDNS(req: Request, w: ResponseWriter): Promise<number>;
+}
+
+/**
+ * A chain head that knows, without running, the reply it would write for some queries. The
+ * dispatcher then sends that reply at once: no Request, writer or promise per query, which is
+ * most of the cost of a query answered from prepared bytes.
+ *
+ * Contract: for a query where it returns a reply, serveDNS would write exactly that reply,
+ * return NOERROR and do nothing else (no state, no log, no metric). Only a handler at the head
+ * of the chain is asked, so plugins that observe queries (log, prometheus, errors) sit in
+ * front of it and turn the shortcut off simply by being there.
+ */
+export interface PreparedAnswers {
+  preparedReply(name: string, qtype: number): PreparedReply | undefined;
 }
 
 /** An error a handler reports along with its rcode (CoreDNS's `return rcode, err`). */

@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { isUnwrittenErrorRcode, QClass, QType, Rcode } from '../wire/constants.js';
 import { parseQuery, Query } from '../wire/query.js';
 import { errorReply, finalizeReply, headerOnlyReply, type PreparedReply, type Reply, replyRcode, replySizeLimit } from '../wire/reply.js';
-import { type Handler, PluginError } from '../plugin/plugin.js';
+import { type Handler, type PreparedAnswers, PluginError } from '../plugin/plugin.js';
 import { type Client, Request } from '../plugin/request.js';
 import type { ResponseWriter, SentReply } from '../plugin/writer.js';
 import { panicsTotal, report, zoneReporter } from '../metrics/dns.js';
@@ -35,20 +35,6 @@ function nextLabel(name: string, start: number, last: number): number {
 export type Send = (wire: Buffer | null) => void;
 
 const panics = panicsTotal.labels();
-
-/**
- * A chain head that knows, without running, the reply it would write for some queries. The
- * dispatcher then sends that reply at once: no Request, writer or promise per query, which is
- * most of the cost of a query answered from prepared bytes.
- *
- * Contract: for a query where it returns a reply, serveDNS would write exactly that reply,
- * return NOERROR and do nothing else (no state, no log, no metric). Only a handler at the head
- * of the chain is asked, so plugins that observe queries (log, prometheus, errors) sit in
- * front of it and turn the shortcut off simply by being there.
- */
-export interface PreparedAnswers {
-  preparedReply(name: string, qtype: number): PreparedReply | undefined;
-}
 
 function answersPrepared(h: Handler): h is Handler & PreparedAnswers {
   return typeof (h as Partial<PreparedAnswers>).preparedReply === 'function';

@@ -32,7 +32,7 @@ export async function startExdns(corefile: string, opts: { waitReady?: boolean; 
     corefile.replaceAll('DNS_PORT', String(dnsPort)).replaceAll('READY_PORT', String(readyPort)).replaceAll('METRICS_PORT', String(metricsPort)),
   );
   // The product's own runtime and flags (package.json `start`), not the test runner's.
-  const daemon = new Daemon(['-conf', file], { cwd: root, nodeArgs: ['--max-semi-space-size=8'] });
+  const daemon = new Daemon(['-conf', file], { cwd: root, nodeArgs: ['--max-semi-space-size=4', '--heap-growing-percent=20'] });
   const exdns: Exdns = {
     daemon,
     dnsPort,
