@@ -30,6 +30,34 @@ function clientFamily(addr: string): { address: string; family: 1 | 2 } {
 }
 
 /**
+ * The sender of one datagram. The address is unmapped (`::ffff:192.0.2.1` on a dual-stack
+ * socket is the IPv4 client 192.0.2.1) only when someone asks: a reply sent straight from a
+ * prepared answer never does.
+ */
+class UdpClient implements Client {
+  readonly proto = 'udp';
+  private unmapped: { address: string; family: 1 | 2 } | undefined;
+
+  constructor(
+    private readonly rinfo: dgram.RemoteInfo,
+    readonly localAddress: string,
+    readonly localPort: number,
+  ) {}
+
+  get remoteAddress(): string {
+    return (this.unmapped ??= clientFamily(this.rinfo.address)).address;
+  }
+
+  get family(): 1 | 2 {
+    return (this.unmapped ??= clientFamily(this.rinfo.address)).family;
+  }
+
+  get remotePort(): number {
+    return this.rinfo.port;
+  }
+}
+
+/**
  * Every address a listener binds or sends to is an IP literal (clients' rinfo addresses), so
  * the per-send dns.lookup that node:dgram does by default (a tick and a regex per reply) is
  * skipped; anything else still goes through the resolver.
@@ -107,8 +135,7 @@ export class UdpListener {
 
   private onMessage(s: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo, localAddress: string, localPort: number): void {
     if (!this.accepting) return;
-    const { address, family } = clientFamily(rinfo.address);
-    const client: Client = { proto: 'udp', remoteAddress: address, remotePort: rinfo.port, family, localAddress, localPort };
+    const client = new UdpClient(rinfo, localAddress, localPort);
     const send = (wire: Buffer | null) => {
       if (wire === null) return;
       if (++this.sends % CHECKED_SEND !== 0) {
