@@ -254,6 +254,8 @@ export class HostIndex implements SourceSink {
   private existing = 0;
   private resolvedHosts = new Map<string, { v4: readonly string[]; v6: readonly string[] }>();
   private batchDepth = 0;
+  /** Objects whose joined objects changed in the current batch (see propagate). */
+  private readonly stale = new Set<ObjectEntry>();
 
   constructor(
     readonly opts: IndexOptions,
@@ -364,7 +366,10 @@ export class HostIndex implements SourceSink {
     } finally {
       this.batchDepth--;
     }
-    if (this.batchDepth === 0) this.flush();
+    if (this.batchDepth === 0) {
+      this.refreshStale();
+      this.flush();
+    }
   }
 
   private put(kind: ObjectKind, key: string, obj: KubeObject): void {
@@ -430,10 +435,22 @@ export class HostIndex implements SourceSink {
     return keys;
   }
 
+  /**
+   * Marks the objects that read these keys for extraction again. That happens once, when the
+   * batch ends: a relist of 10,000 Services must re-run each Istio Gateway (which reads every
+   * Service) once, not once per Service.
+   */
   private propagate(self: ObjectEntry, keys: readonly string[]): void {
-    const todo = new Set<ObjectEntry>();
-    for (const k of keys) for (const e of this.dependents.get(k) ?? []) if (e !== self) todo.add(e);
+    for (const k of keys) for (const e of this.dependents.get(k) ?? []) if (e !== self) this.stale.add(e);
+    if (this.batchDepth === 0) this.refreshStale();
+  }
+
+  private refreshStale(): void {
+    const todo = [...this.stale];
+    this.stale.clear();
     for (const e of todo) {
+      // Removed later in the same batch: its names are gone and must stay gone.
+      if (this.objects.get(e.kind)?.get(e.key) !== e) continue;
       // Dependents keep their objects (settle), so there is always one to extract again.
       const obj = e.obj;
       if (obj === undefined) continue;
