@@ -14,7 +14,7 @@ import { DEFAULTS, type ForwardConfig, MAX_UPSTREAMS } from './config.js';
 import { NAME } from './forward.js';
 import { ForwardInstance } from './instance.js';
 import type { PolicyName } from './policy.js';
-import { rcodeByName } from './rcodes.js';
+import { rcodeByName } from '../../src/wire/constants.js';
 import { parseTo, type ReadFile } from './to.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };

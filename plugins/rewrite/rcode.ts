@@ -2,6 +2,7 @@
  * `rcode [MATCH] NAME FROM TO`: for matching queries, a reply with rcode FROM is sent with rcode
  * TO instead, whether or not it carries records.
  */
+import { rcodeByName } from '../../src/wire/constants.js';
 import { isMatchType, nameMatch, nameTest, type NameMatch } from './match.js';
 import type { ParsedReply } from './records.js';
 import type { Effect, Mode, Question, ResponseRule, Rule } from './rule.js';
@@ -14,33 +15,9 @@ export interface RcodeRuleConfig {
   readonly to: number;
 }
 
-/** The rcode names miekg/dns knows (CoreDNS accepts these or a number up to 23). */
-const RCODES: ReadonlyMap<string, number> = new Map([
-  ['NOERROR', 0],
-  ['FORMERR', 1],
-  ['SERVFAIL', 2],
-  ['NXDOMAIN', 3],
-  ['NOTIMP', 4],
-  ['REFUSED', 5],
-  ['YXDOMAIN', 6],
-  ['YXRRSET', 7],
-  ['NXRRSET', 8],
-  ['NOTAUTH', 9],
-  ['NOTZONE', 10],
-  ['BADSIG', 16],
-  ['BADVERS', 16],
-  ['BADKEY', 17],
-  ['BADTIME', 18],
-  ['BADMODE', 19],
-  ['BADNAME', 20],
-  ['BADALG', 21],
-  ['BADTRUNC', 22],
-  ['BADCOOKIE', 23],
-]);
-
 export function parseRcode(s: string): number | undefined {
   if (/^\d+$/.test(s)) return Number(s) <= 23 ? Number(s) : undefined;
-  return RCODES.get(s.toUpperCase());
+  return rcodeByName(s);
 }
 
 /** Parses the arguments after `rcode` (CoreDNS's newRCodeRule). */

@@ -1,11 +1,10 @@
 /**
  * Per-query state handed down the plugin chain (CoreDNS's request.Request): the parsed query,
  * who sent it and over what, plus lazily computed views. Plugins read; only rewrite derives a
- * changed request (withQuestion).
+ * changed request (withWire).
  */
-import { HEADER_SIZE, MIN_UDP_PAYLOAD } from '../wire/constants.js';
+import { MIN_UDP_PAYLOAD } from '../wire/constants.js';
 import { decodeMessage, newMessage, toDns2Name, type Message, type Question } from '../wire/message.js';
-import { encodeName } from '../wire/name.js';
 import { parseQuery, Query } from '../wire/query.js';
 
 export type Proto = 'udp' | 'tcp';
@@ -115,29 +114,6 @@ export class Request {
   }
   setMetadata(key: string, value: string): void {
     (this.meta ??= new Map()).set(key, value);
-  }
-
-  /**
-   * A request for a different question (rewrite): same client, ID, flags and EDNS, new wire
-   * bytes. The original request keeps the client's question for the reply.
-   */
-  withQuestion(name: string, qtype: number, qclass: number): Request {
-    const raw = this.query.raw;
-    const wireName = encodeName(name);
-    const rest = raw.subarray(this.query.questionEnd);
-    const buf = Buffer.allocUnsafe(HEADER_SIZE + wireName.length + 4 + rest.length);
-    raw.copy(buf, 0, 0, HEADER_SIZE);
-    wireName.copy(buf, HEADER_SIZE);
-    buf.writeUInt16BE(qtype, HEADER_SIZE + wireName.length);
-    buf.writeUInt16BE(qclass, HEADER_SIZE + wireName.length + 2);
-    rest.copy(buf, HEADER_SIZE + wireName.length + 4);
-    const q = parseQuery(buf);
-    if (!(q instanceof Query)) throw new Error(`rewritten query is invalid: ${q.reason}`);
-    const r = new Request(q, this.client, this.server, this.start);
-    r.zone = this.zone;
-    r.plugin = this.plugin;
-    r.meta = this.meta;
-    return r;
   }
 
   /**

@@ -95,3 +95,35 @@ export const Flag = {
   AD: 0x0020,
   CD: 0x0010,
 } as const;
+
+/**
+ * Every rcode name miekg/dns knows (its StringToRcode), which Corefile options accept in any
+ * case: the header rcodes plus the TSIG/EDNS ones (16 is both BADSIG and BADVERS).
+ */
+const RCODE_NAMES: ReadonlyMap<string, number> = new Map([
+  ['NOERROR', 0],
+  ['FORMERR', 1],
+  ['SERVFAIL', 2],
+  ['NXDOMAIN', 3],
+  ['NOTIMP', 4],
+  ['REFUSED', 5],
+  ['YXDOMAIN', 6],
+  ['YXRRSET', 7],
+  ['NXRRSET', 8],
+  ['NOTAUTH', 9],
+  ['NOTZONE', 10],
+  ['BADSIG', 16],
+  ['BADVERS', 16],
+  ['BADKEY', 17],
+  ['BADTIME', 18],
+  ['BADMODE', 19],
+  ['BADNAME', 20],
+  ['BADALG', 21],
+  ['BADTRUNC', 22],
+  ['BADCOOKIE', 23],
+]);
+
+/** An rcode by its miekg/dns name, any case; undefined when unknown. */
+export function rcodeByName(s: string): number | undefined {
+  return RCODE_NAMES.get(s.toUpperCase());
+}
