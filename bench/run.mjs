@@ -3,25 +3,45 @@
 //   whoami       exdns answering every query with the whoami plugin (no data).
 //   k8s_gateway  exdns serving 10,000 Ingresses + 10,000 LoadBalancer Services from manifests,
 //                queried with 90% A for existing names, 5% AAAA, 5% nonexistent names.
+//   cache        exdns answering from a warmed `cache` in front of k8s_gateway (every measured
+//                query a hit, checked with the cache metrics), against the ceiling.
+//   forward      exdns `forward . NSD` in front of a real NSD, against that NSD queried directly
+//                (no ceiling); QPS and latency at saturation and at the fixed rate.
+// (cache and forward are in bench/chain.mjs.)
 // For each path: QPS at saturation (median of alternating rounds, ratio to the ceiling) and
 // latency percentiles at a fixed rate; for k8s_gateway also time from spawn to /ready and RSS.
 //
-// usage: npm run bench [-- --path whoami|k8s_gateway|all --seconds 10 --rate 10000 --rounds 3
-//                          --record --cpu-prof]
+// usage: npm run bench [-- --path whoami|k8s_gateway|cache|forward|all --seconds 10 --rate 10000
+//                          --rounds 3 --record --cpu-prof]
 //   --record    append a dated section to bench/RESULTS.md
-//   --cpu-prof  run exdns under `node --cpu-prof` (k8s_gateway path; the profile goes to
-//               bench/out/prof/, summarised by bench/profile-summary.mjs)
+//   --cpu-prof  run exdns under `node --cpu-prof` (k8s_gateway, cache and forward paths; the
+//               profile goes to bench/out/prof/, summarised by bench/profile-summary.mjs)
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync, appendFileSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdirSync, mkdtempSync, writeFileSync, appendFileSync, readdirSync, rmSync } from 'node:fs';
 import dgram from 'node:dgram';
-import http from 'node:http';
 import os from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import * as data from './k8s-data.mjs';
-import { decode, encodeQuery, queryAll } from './dnsclient.mjs';
+import { decode, encodeQuery } from './dnsclient.mjs';
+import {
+  checkK8sAnswers,
+  cpuSeconds,
+  dnsperf as runDnsperf,
+  fmt,
+  freeTcpPort,
+  freeUdpPort,
+  httpStatus,
+  median,
+  memOf,
+  percentiles,
+  rcodeText,
+  startProcess,
+  statsOf,
+  stopProcess,
+} from './common.mjs';
+import { benchCache, benchForward } from './chain.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -35,12 +55,14 @@ const rounds = Number(opt('rounds', '3'));
 const path = opt('path', 'all');
 const record = args.includes('--record');
 const cpuProf = args.includes('--cpu-prof');
-if (!['whoami', 'k8s_gateway', 'all'].includes(path)) {
-  console.error(`--path must be whoami, k8s_gateway or all (got ${path})`);
+if (!['whoami', 'k8s_gateway', 'cache', 'forward', 'all'].includes(path)) {
+  console.error(`--path must be whoami, k8s_gateway, cache, forward or all (got ${path})`);
   process.exit(2);
 }
 
-if (spawnSync('sh', ['-c', 'command -v dnsperf'], { stdio: 'ignore' }).status !== 0) {
+const needNsd = path === 'forward' || path === 'all';
+const tools = needNsd ? 'command -v dnsperf && { command -v nsd || test -x /usr/sbin/nsd; }' : 'command -v dnsperf';
+if (spawnSync('sh', ['-c', tools], { stdio: 'ignore' }).status !== 0) {
   spawnSync(process.execPath, [join(root, 'scripts/setup-test-tools.mjs')], { stdio: 'inherit' });
 }
 
@@ -51,129 +73,7 @@ const log = (msg) => console.error(`bench: ${msg}`);
 
 // ---------------------------------------------------------------- helpers
 
-function freeUdpPort() {
-  return new Promise((resolve) => {
-    const s = dgram.createSocket('udp4');
-    s.bind(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function freeTcpPort() {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Spawns a process and resolves once its stdout shows readyText. */
-function startProcess(cmd, argv, readyText) {
-  return new Promise((resolve, reject) => {
-    const p = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    const t = setTimeout(() => reject(new Error(`${cmd} did not start: ${out}`)), 15000);
-    p.stdout.on('data', (d) => {
-      out += d;
-      if (out.includes(readyText)) {
-        clearTimeout(t);
-        resolve(p);
-      }
-    });
-    p.on('exit', (c) => reject(new Error(`${cmd} exited ${c}: ${out}`)));
-  });
-}
-
-function stopProcess(p) {
-  if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const t = setTimeout(() => p.kill('SIGKILL'), 10000);
-    p.once('exit', () => {
-      clearTimeout(t);
-      resolve();
-    });
-    p.kill('SIGTERM');
-  });
-}
-
-function httpStatus(url) {
-  return new Promise((resolve) => {
-    const req = http.get(url, { timeout: 1000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode);
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(0));
-  });
-}
-
-/** VmRSS / VmHWM of a process, in MB. */
-function memOf(pid) {
-  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(s)?.[1] ?? NaN);
-  return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
-}
-
-function dnsperf(port, queryFile, extra) {
-  const argv = ['-s', '127.0.0.1', '-p', String(port), '-d', queryFile, '-l', String(seconds), '-c', '4', ...extra];
-  const r = spawnSync('dnsperf', argv, { encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024 });
-  if (r.status !== 0) throw new Error(`dnsperf failed: ${r.stderr}`);
-  return r.stdout;
-}
-
-function statsOf(out) {
-  const num = (re) => Number(re.exec(out)?.[1] ?? NaN);
-  const rcodes = {};
-  const rc = /Response codes:\s+(.*)/.exec(out);
-  if (rc) for (const m of rc[1].matchAll(/([A-Z]+) (\d+)/g)) rcodes[m[1]] = Number(m[2]);
-  return {
-    qps: num(/Queries per second:\s+([\d.]+)/),
-    sent: num(/Queries sent:\s+(\d+)/),
-    lost: num(/Queries lost:\s+(\d+)/),
-    rcodes,
-  };
-}
-
-const rcodeText = (rcodes) => {
-  const total = Object.values(rcodes).reduce((a, b) => a + b, 0);
-  return Object.entries(rcodes)
-    .map(([k, v]) => `${k} ${((100 * v) / total).toFixed(2)}%`)
-    .join(', ');
-};
-
-/**
- * Latency percentiles from dnsperf -v, one line per response: "> NOERROR name A 0.000123".
- * Lost queries count as infinitely slow, so a percentile that falls on them shows as "lost".
- */
-function percentiles(out) {
-  const lat = [];
-  for (const line of out.split('\n')) {
-    const m = /^> \S+ .* ([\d.]+)$/.exec(line);
-    if (m) lat.push(Number(m[1]) * 1000);
-  }
-  const { lost, rcodes, qps } = statsOf(out);
-  for (let i = 0; i < (lost || 0); i++) lat.push(Infinity);
-  lat.sort((a, b) => a - b);
-  const p = (x) => {
-    if (!lat.length) return 'n/a';
-    const v = lat[Math.min(lat.length - 1, Math.ceil((x / 100) * lat.length) - 1)];
-    return Number.isFinite(v) ? v.toFixed(3) : 'lost';
-  };
-  return { n: lat.length, lost, rcodes, qps, p50: p(50), p90: p(90), p99: p(99), p999: p(99.9), max: p(100) };
-}
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const fmt = (xs) => xs.map((x) => x.toFixed(0)).join(', ');
-
-/** CPU seconds (user + system) a process has used so far, from /proc/PID/stat. */
-function cpuSeconds(pid) {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-}
+const dnsperf = (port, queryFile, extra) => runDnsperf(port, queryFile, extra, seconds);
 
 /**
  * Alternating rounds, ceiling first, so drift (thermal, noisy neighbours) hits both alike. Also
@@ -252,37 +152,7 @@ const NI = 10_000;
 const NS = 10_000;
 
 /** Spot checks, so the load run never measures error replies. Throws on any wrong answer. */
-async function checkAnswers(port) {
-  const rnd = data.prng(7);
-  const pick = (n) => Math.floor(rnd() * n);
-  const cases = [];
-  for (let k = 0; k < 200; k++) {
-    const i = pick(NI);
-    cases.push({ name: data.ingressHost(i), type: 'A', rcode: 'NOERROR', want: [data.ingressV4(i)] });
-    const j = pick(NS);
-    cases.push({ name: data.serviceHost(j), type: 'A', rcode: 'NOERROR', want: [data.serviceV4(j)] });
-  }
-  for (let k = 0; k < 50; k++) {
-    const i = pick(NI / 10) * 10;
-    cases.push({ name: data.ingressHost(i), type: 'AAAA', rcode: 'NOERROR', want: [data.ingressV6(i)] });
-    cases.push({ name: data.serviceHost(pick(NS)), type: 'AAAA', rcode: 'NOERROR', want: [] }); // NODATA
-    cases.push({ name: `app-${NI + pick(1e6)}.${data.ZONE}`, type: 'A', rcode: 'NXDOMAIN', want: [] });
-    cases.push({ name: `svc-${pick(NS)}.ns-${100 + pick(100)}.${data.ZONE}`, type: 'A', rcode: 'NXDOMAIN', want: [] });
-  }
-  // The edges of the generated ranges.
-  cases.push({ name: data.ingressHost(NI - 1), type: 'A', rcode: 'NOERROR', want: [data.ingressV4(NI - 1)] });
-  cases.push({ name: data.serviceHost(NS - 1), type: 'A', rcode: 'NOERROR', want: [data.serviceV4(NS - 1)] });
-  const replies = await queryAll(port, cases);
-  const bad = [];
-  cases.forEach((c, k) => {
-    const r = replies[k];
-    const got = r.answers.filter((a) => a.type === c.type).map((a) => a.data).sort();
-    const ok = r.rcode === c.rcode && r.aa && got.join(',') === [...c.want].sort().join(',') && (c.want.length > 0 || r.authority === 1);
-    if (!ok) bad.push(`${c.name} ${c.type}: want ${c.rcode} [${c.want}], got ${r.rcode} aa=${r.aa} [${got}] ns=${r.authority}`);
-  });
-  if (bad.length) throw new Error(`k8s_gateway answers are wrong (${bad.length}/${cases.length}):\n  ${bad.slice(0, 10).join('\n  ')}`);
-  return cases.length;
-}
+const checkAnswers = (port) => checkK8sAnswers(port, NI, NS);
 
 async function benchK8s() {
   const dataDir = join(outDir, 'k8s_gateway');
@@ -415,14 +285,21 @@ const sections = [];
 try {
   if (path === 'whoami' || path === 'all') sections.push(await benchWhoami());
   if (path === 'k8s_gateway' || path === 'all') sections.push(await benchK8s());
+  const ctx = { root, node, tmp, outDir, seconds, rate, rounds, cpuProf, log };
+  if (path === 'cache' || path === 'all') sections.push(await benchCache(ctx));
+  if (path === 'forward' || path === 'all') sections.push(await benchForward(ctx));
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }
 
 const dnsperfVersion = /Version (\S+)/.exec((({ stdout, stderr }) => stdout + stderr)(spawnSync('dnsperf', ['-h'], { encoding: 'utf8' })))?.[1] ?? '?';
 const cmd = `npm run bench -- ${args.length ? args.join(' ') : ''}`.trim().replace(/ --$/, '');
+const title = {
+  all: 'whoami, k8s_gateway and cache paths vs raw Node ceiling, forward path vs NSD',
+  forward: 'forward path vs NSD queried directly',
+}[path] ?? `${path} path vs raw Node ceiling`;
 const report = [
-  `## ${path === 'all' ? 'whoami and k8s_gateway paths' : `${path} path`} vs raw Node ceiling (${new Date().toISOString().slice(0, 10)}, node ${process.version})`,
+  `## ${title} (${new Date().toISOString().slice(0, 10)}, node ${process.version})`,
   '',
   `Command: \`${cmd}\` (effective: --path ${path} --seconds ${seconds} --rate ${rate} --rounds ${rounds}${cpuProf ? ' --cpu-prof' : ''})`,
   '',
