@@ -885,3 +885,57 @@ describe('cache handler', () => {
     expect(flags & ~0xf).toBe(Flag.QR | Flag.AA);
   });
 });
+
+// ---- The server's shortcut (PreparedAnswers) ------------------------------------------------------
+
+describe('preparedReply: the same reply and counters as serveDNS, or nothing at all', () => {
+  // A counter never touched reads as 0 (its labelled series may not exist yet).
+  const counters = async (h: Harness) => ({
+    requests: (await h.metric('coredns_cache_requests_total')) ?? 0,
+    hits: (await h.metric('coredns_cache_hits_total', { type: 'success' })) ?? 0,
+    denialHits: (await h.metric('coredns_cache_hits_total', { type: 'denial' })) ?? 0,
+    misses: (await h.metric('coredns_cache_misses_total')) ?? 0,
+  });
+  const prepared = (h: Harness, qname: string, qtype: number) => h.cache.preparedReply(makeRequest(qname, qtype).query, h.server);
+
+  it.each([
+    { id: 'fresh success', directive: 'cache 3600', answer: answerA(300), qtype: QType.A },
+    { id: 'fresh denial', directive: 'cache 3600', answer: nxdomain(), qtype: QType.A },
+  ])('$id: a hit through the shortcut equals a hit through serveDNS', async ({ directive, answer, qtype }) => {
+    const viaChain = new Harness(directive, answer);
+    const viaShortcut = new Harness(directive, answer);
+    for (const h of [viaChain, viaShortcut]) {
+      await h.ask(WWW, qtype);
+      h.clock.set(10);
+    }
+    const chained = await viaChain.ask(WWW, qtype);
+    const shortcut = prepared(viaShortcut, WWW, qtype);
+    expect(shortcut).toBeInstanceOf(PreparedReply);
+    const rec = new Recorder(makeRequest(WWW, qtype));
+    rec.write(shortcut!);
+    expect(rec.wire!.subarray(2)).toEqual(chained.rec.wire!.subarray(2));
+    expect(await counters(viaShortcut)).toEqual(await counters(viaChain));
+    expect(viaShortcut.backend.calls).toBe(1);
+  });
+
+  it.each([
+    { id: 'a miss', directive: 'cache 3600', at: 0, warm: false },
+    { id: 'a stale entry (serve_stale)', directive: 'cache 3600 {\n serve_stale 1h\n}', at: 400, warm: true },
+    { id: 'an entry due for prefetch', directive: 'cache 3600 {\n prefetch 1 1m 50%\n}', at: 10, warm: true },
+  ])('$id: no reply and no side effect', async ({ directive, at, warm }) => {
+    const h = new Harness(directive, answerA(300));
+    if (warm) await h.ask(WWW, QType.A);
+    h.clock.set(at);
+    const before = await counters(h);
+    expect(prepared(h, WWW, QType.A)).toBeUndefined();
+    expect(await counters(h)).toEqual(before);
+  });
+
+  it('a name outside the cache zones is left to a next plugin that answers prepared', () => {
+    const config = parse(new Dispenser(lex('cache 3600 example.net', 'Corefile')), ['.']);
+    const answer = new PreparedReply(Flag.AA, 0, 0, 0, Buffer.alloc(0), -1);
+    const next = { name: 'next', serveDNS: async () => Rcode.NOERROR, preparedReply: () => answer };
+    const h = new CacheHandler(config, next);
+    expect(h.preparedReply(makeRequest(WWW, QType.A).query, 'dns://:53')).toBe(answer);
+  });
+});

@@ -5,10 +5,12 @@
  * served for a while (serve_stale), refreshed after (immediate) or only when the next plugin
  * cannot answer (verify).
  */
-import { nextOrFailure, type Handler } from '../../src/plugin/plugin.js';
+import { nextOrFailure, type Handler, type PreparedAnswers } from '../../src/plugin/plugin.js';
 import { Request } from '../../src/plugin/request.js';
 import type { ResponseWriter } from '../../src/plugin/writer.js';
 import { Rcode } from '../../src/wire/constants.js';
+import type { Query } from '../../src/wire/query.js';
+import type { PreparedReply } from '../../src/wire/reply.js';
 import { isSubdomain } from '../../src/wire/name.js';
 import type { Entry } from './entry.js';
 import { type CacheCounters, CacheMetrics } from './metrics.js';
@@ -26,12 +28,13 @@ export interface CacheOptions {
   readonly now?: () => number;
 }
 
-export class CacheHandler implements Handler {
+export class CacheHandler implements Handler, PreparedAnswers {
   readonly name = NAME;
   readonly store: CacheStore;
   private readonly metrics: CacheMetrics;
   private readonly now: () => number;
   private readonly everyName: boolean;
+  private readonly nextPrepared: PreparedAnswers | undefined;
 
   constructor(
     private readonly config: Config,
@@ -42,6 +45,22 @@ export class CacheHandler implements Handler {
     this.metrics = new CacheMetrics(config.zones.join(','));
     this.now = options.now ?? performance.now.bind(performance);
     this.everyName = config.zones.includes('.');
+    this.nextPrepared = next !== undefined && typeof (next as Partial<PreparedAnswers>).preparedReply === 'function' ? (next as Handler & PreparedAnswers) : undefined;
+  }
+
+  /**
+   * A fresh hit without the chain machinery (see PreparedAnswers): the same reply, TTLs and
+   * counters as serveDNS. Stale entries, misses and prefetch bookkeeping take the full path.
+   * Names outside the cache's zones are the next plugin's to answer, prepared or not.
+   */
+  preparedReply(q: Query, server: string): PreparedReply | undefined {
+    if (!this.covers(q.name)) return this.nextPrepared?.preparedReply(q, server);
+    if (this.config.prefetch > 0) return undefined;
+    const dnssecOk = q.edns !== undefined && q.edns.do;
+    const now = this.now();
+    const e = this.store.freshHit(cacheKey(q.name, q.qtype, q.qclass, dnssecOk, q.cd), now, this.metrics.for(server));
+    if (e === undefined) return undefined;
+    return e.reply(this.config.keepttl ? e.origTtl : e.ttl(now), dnssecOk || q.ad);
   }
 
   private covers(name: string): boolean {

@@ -76,6 +76,22 @@ export class CacheStore {
     return undefined;
   }
 
+  /**
+   * `lookup` for the one case the server's shortcut serves: an entry that is fresh (not stale)
+   * and not a SERVFAIL. Then it counts exactly as `lookup` does; otherwise it returns undefined
+   * having counted nothing (an entry's recency may have been refreshed), and the full path does
+   * the work.
+   */
+  freshHit(key: string, now: number, m: CacheCounters): Entry | undefined {
+    const n = this.denial.size > 0 ? this.denial.get(key) : undefined;
+    const e = n ?? this.success.get(key);
+    if (e === undefined || e.ttl(now) <= 0 || e.rcode === Rcode.SERVFAIL) return undefined;
+    m.requests.inc();
+    if (e === n) m.denialHits.inc();
+    else m.successHits.inc();
+    return e;
+  }
+
   /** The entry under `key` without touching recency or counters (denial first, as lookup). */
   peek(key: string): Entry | undefined {
     return this.denial.peek(key) ?? this.success.peek(key);

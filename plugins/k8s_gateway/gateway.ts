@@ -11,6 +11,7 @@ import type { Fallthrough } from '../../src/plugin/fallthrough.js';
 import { type Handler, nextOrFailure, PluginError } from '../../src/plugin/plugin.js';
 import type { Request } from '../../src/plugin/request.js';
 import type { PreparedAnswers } from '../../src/plugin/plugin.js';
+import type { Query } from '../../src/wire/query.js';
 import type { ResponseWriter } from '../../src/plugin/writer.js';
 import { QType, Rcode } from '../../src/wire/constants.js';
 import { isSubdomain, parentName } from '../../src/wire/name.js';
@@ -188,7 +189,11 @@ export class K8sGateway implements Handler, PreparedAnswers {
   ) {}
 
   /** The fast path of serveDNS (the server may take it without calling serveDNS). */
-  preparedReply(qname: string, qtype: number): PreparedReply | undefined {
+  preparedReply(q: Query): PreparedReply | undefined {
+    return this.fast(q.name, q.qtype);
+  }
+
+  private fast(qname: string, qtype: number): PreparedReply | undefined {
     const fast = this.table.fast(qname, qtype);
     return fast !== undefined && this.ready() ? fast : undefined;
   }
@@ -196,7 +201,7 @@ export class K8sGateway implements Handler, PreparedAnswers {
   async serveDNS(req: Request, w: ResponseWriter): Promise<number> {
     const qname = req.name;
     const qtype = req.qtype;
-    const fast = this.preparedReply(qname, qtype);
+    const fast = this.fast(qname, qtype);
     if (fast !== undefined) {
       w.write(fast);
       return Rcode.NOERROR;

@@ -6,6 +6,7 @@
 import type { Dispenser } from '../corefile/dispenser.js';
 import type { Logger } from '../log.js';
 import type { Request } from './request.js';
+import type { Query } from '../wire/query.js';
 import type { PreparedReply } from '../wire/reply.js';
 import type { ResponseWriter } from './writer.js';
 import type { Registry } from 'prom-client';
@@ -27,12 +28,14 @@ export interface Handler {
  * most of the cost of a query answered from prepared bytes.
  *
  * Contract: for a query where it returns a reply, serveDNS would write exactly that reply,
- * return NOERROR and do nothing else (no state, no log, no metric). Only a handler at the head
- * of the chain is asked, so plugins that observe queries (log, prometheus, errors) sit in
- * front of it and turn the shortcut off simply by being there.
+ * return NOERROR and have exactly the same side effects (a cache counts its hit either way);
+ * where it returns undefined it has had none, and the chain runs. Only a handler at the head of
+ * the chain is asked, so plugins that observe queries (log, prometheus, errors) sit in front of
+ * it and turn the shortcut off simply by being there.
  */
 export interface PreparedAnswers {
-  preparedReply(name: string, qtype: number): PreparedReply | undefined;
+  /** `server` is the listener label a Request for this query would carry. */
+  preparedReply(q: Query, server: string): PreparedReply | undefined;
 }
 
 /** An error a handler reports along with its rcode (CoreDNS's `return rcode, err`). */

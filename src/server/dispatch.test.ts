@@ -122,7 +122,7 @@ describe('Dispatcher', () => {
     const answer = (qlen: number) => new PreparedReply(Flag.AA, 1, 0, 0, tail, qlen);
     const head = (known: string, served: string[]) => ({
       name: 'head',
-      preparedReply: (name: string, qtype: number) => (name === known && qtype === QType.A ? answer(name.length + 1 + 4) : undefined),
+      preparedReply: ({ name, qtype }: { name: string; qtype: number }) => (name === known && qtype === QType.A ? answer(name.length + 1 + 4) : undefined),
       serveDNS: async (req: { name: string }, w: { write(r: PreparedReply): void }) => {
         served.push(req.name);
         const wr = new RRWriter(-1).rr(req.name, QType.TXT, 0, rdata.txt('chain'));

@@ -167,7 +167,7 @@ export class Dispatcher {
     if (r.prepared !== undefined) {
       let reply: PreparedReply | undefined;
       try {
-        reply = r.prepared.preparedReply(q.name, q.qtype);
+        reply = r.prepared.preparedReply(q, this.spec.label);
       } catch {
         reply = undefined; // the chain runs and reports it
       }
