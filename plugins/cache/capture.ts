@@ -50,18 +50,6 @@ function sameQuestion(m: Message, req: Request): boolean {
   return q.type === req.qtype && q.class === req.qclass && lowerAscii(fromDns2Name(q.name)) === req.name;
 }
 
-/** The message encoded without its OPT (hop-by-hop; the server adds the client's). */
-function prepare(m: Message): PreparedReply {
-  const additionals = m.additionals;
-  if (!additionals.some((r) => r.type === QType.OPT)) return PreparedReply.fromMessage(m);
-  m.additionals = additionals.filter((r) => r.type !== QType.OPT);
-  try {
-    return PreparedReply.fromMessage(m);
-  } finally {
-    m.additionals = additionals;
-  }
-}
-
 /**
  * `keepAd`: the client asked for DNSSEC (DO) or set AD itself; otherwise AD is cleared in what
  * is sent (the entry keeps the bit for later clients that do).
@@ -92,7 +80,7 @@ export function capture(reply: Reply, req: Request, config: Config, now: number,
     // PreparedReply has no TC bit to carry, and truncated replies are never stored anyway.
     if (truncated) return passed(reply, true, true);
     try {
-      prepared = prepare(reply);
+      prepared = PreparedReply.fromMessage(reply);
     } catch {
       return passed(reply, true, false);
     }

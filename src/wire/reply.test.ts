@@ -46,6 +46,17 @@ describe('finalizeReply', () => {
     expect(without.additionals).toHaveLength(0);
   });
 
+  it('leaves a message OPT out of the tail (the server writes the client\'s) and the message intact', () => {
+    const m = answerFor('o.example.org.', 1);
+    m.additionals.push({ name: '', type: QType.OPT, class: 4096, ttl: 0, rdata: [] } as unknown as (typeof m.additionals)[number]);
+    const prepared = PreparedReply.fromMessage(m);
+    expect(prepared.arcount).toBe(0);
+    expect(m.additionals).toHaveLength(1);
+    const d = decodeMessage(finalizeReply(q('o.example.org', 1), prepared, 512));
+    expect(d.answers).toHaveLength(1);
+    expect(d.additionals).toHaveLength(0);
+  });
+
   it('truncates whole RRsets with TC=1 and keeps OPT', () => {
     const m = answerFor('big.example.org.', 60);
     m.authorities.push(rr.ns('example.org.', 60, 'ns1.example.org.'));

@@ -50,9 +50,17 @@ export class PreparedReply {
 
   /** Builds a prepared reply from a full message whose question is the one it answers. */
   static fromMessage(m: Message): PreparedReply {
-    const opt = m.additionals.filter((r) => r.type === QType.OPT);
-    if (opt.length > 0) m = { ...m, additionals: m.additionals.filter((r) => r.type !== QType.OPT) } as Message;
-    const buf = encodeMessage(m);
+    // OPT is hop-by-hop: finalizeReply writes the client's. It is taken out on the message itself
+    // (a copy would lose the dns2 Packet's prototype, and with it the encoder) and put back.
+    const additionals = m.additionals;
+    const hasOpt = additionals.some((r) => r.type === QType.OPT);
+    let buf: Buffer;
+    if (hasOpt) m.additionals = additionals.filter((r) => r.type !== QType.OPT);
+    try {
+      buf = encodeMessage(m);
+    } finally {
+      if (hasOpt) m.additionals = additionals;
+    }
     const qEnd = skipName(buf, HEADER_SIZE) + 4;
     const flags = ((buf[2]! << 8) | buf[3]!) & (Flag.AA | Flag.RA | Flag.AD | 0xf);
     return new PreparedReply(
