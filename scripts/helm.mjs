@@ -18,10 +18,11 @@
 // HELM_BIN=/path/to/helm uses another Helm 3 instead.
 //
 // Exported for tests: HELM_VERSION, helmPath, ensureHelm, helm (run synchronously, returns stdout).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BuildError, checkGoVersion, findGo, fmtDuration, goEnv, runLogged, withLock as withSharedLock } from './go-build.mjs';
 import { CACHE_DIR } from './testbed.mjs';
 
 export const HELM_VERSION = 'v3.21.4';
@@ -36,26 +37,13 @@ function log(msg) {
   process.stderr.write(`helm.mjs: ${msg}\n`);
 }
 
-function fmtDuration(ms) {
-  const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(1)}s`;
-  const m = Math.floor(s / 60);
-  return `${m}m${String(Math.round(s - m * 60)).padStart(2, '0')}s`;
+function withLock(lockDir, what, fn) {
+  return withSharedLock(lockDir, what, fn, log);
 }
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-class HelmBuildError extends Error {
+class HelmBuildError extends BuildError {
   constructor(message, logFile) {
-    let tailText = '';
-    if (logFile) {
-      try {
-        tailText = `\n--- last lines of ${logFile} ---\n${fs.readFileSync(logFile, 'utf8').split('\n').slice(-40).join('\n').trimEnd()}\n---`;
-      } catch {
-        // no log yet
-      }
-    }
-    super(message + tailText);
+    super(message, logFile);
     this.name = 'HelmBuildError';
   }
 }
@@ -64,30 +52,6 @@ class HelmBuildError extends Error {
 export function helmPath() {
   if (process.env.HELM_BIN) return path.resolve(process.env.HELM_BIN);
   return path.join(CACHE_DIR, `helm-${HELM_VERSION}`, 'helm');
-}
-
-function goEnv(extra = {}) {
-  // GOTOOLCHAIN=local: never download a toolchain; GOWORK=off: ignore any go.work; -modcacherw: a
-  // module cache that `rm -rf` can clean. The caller's GOFLAGS must not leak in.
-  return { ...process.env, GOTOOLCHAIN: 'local', GOWORK: 'off', GOFLAGS: '-modcacherw', CGO_ENABLED: '0', ...extra };
-}
-
-function goBinary() {
-  for (const g of ['go', '/usr/local/go/bin/go']) {
-    if (spawnSync(g, ['version'], { stdio: 'ignore' }).status === 0) return g;
-  }
-  throw new HelmBuildError('Go is not on PATH; helm is built with `go install` from the Go module proxy (Go >= 1.26)');
-}
-
-function checkGoVersion(go) {
-  const r = spawnSync(go, ['env', 'GOVERSION'], { encoding: 'utf8', env: goEnv() });
-  const m = /^go(\d+)\.(\d+)/.exec((r.stdout ?? '').trim());
-  if (r.status !== 0 || !m) throw new HelmBuildError(`cannot run \`${go} env GOVERSION\`: ${r.stderr ?? r.error}`);
-  const [maj, min] = [Number(m[1]), Number(m[2])];
-  if (maj < MIN_GO[0] || (maj === MIN_GO[0] && min < MIN_GO[1])) {
-    throw new HelmBuildError(`Go ${r.stdout.trim()} is too old for helm ${HELM_VERSION}; need go${MIN_GO.join('.')} or newer`);
-  }
-  return r.stdout.trim();
 }
 
 const verified = new Set();
@@ -102,75 +66,14 @@ function helmOk(bin) {
   return ok;
 }
 
-function isAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return e.code === 'EPERM';
-  }
-}
-
-/** A directory lock (mkdir is atomic) holding the owner's pid; a dead owner's lock is taken over. */
-async function withLock(lockDir, fn) {
-  fs.mkdirSync(path.dirname(lockDir), { recursive: true });
-  let announced = 0;
-  for (;;) {
-    try {
-      fs.mkdirSync(lockDir);
-      fs.writeFileSync(path.join(lockDir, 'pid'), String(process.pid));
-      break;
-    } catch (e) {
-      if (e.code !== 'EEXIST') throw e;
-      let owner = NaN;
-      try {
-        owner = Number(fs.readFileSync(path.join(lockDir, 'pid'), 'utf8'));
-      } catch {
-        // being created or removed right now
-      }
-      if (Number.isInteger(owner) && owner > 0 && !isAlive(owner)) {
-        fs.rmSync(lockDir, { recursive: true, force: true });
-        continue;
-      }
-      if (Date.now() - announced > 30_000) {
-        announced = Date.now();
-        log(`waiting for the helm build lock held by pid ${owner}`);
-      }
-      await sleep(500);
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    fs.rmSync(lockDir, { recursive: true, force: true });
-  }
-}
-
-function run(cmd, args, { env, logFile }) {
-  return new Promise((resolve, reject) => {
-    const fd = fs.openSync(logFile, 'a');
-    fs.writeSync(fd, `\n$ ${[cmd, ...args].join(' ')}\n`);
-    const child = spawn(cmd, args, { cwd: path.dirname(logFile), env, stdio: ['ignore', fd, fd] });
-    child.on('error', (e) => {
-      fs.closeSync(fd);
-      reject(e);
-    });
-    child.on('close', (code, signal) => {
-      fs.closeSync(fd);
-      if (code === 0) resolve();
-      else reject(new HelmBuildError(`${cmd} ${args.slice(0, 2).join(' ')} ... failed (${signal ?? `exit ${code}`})`, logFile));
-    });
-  });
-}
-
 async function buildHelm() {
   const bin = helmPath();
   const home = path.dirname(bin);
   const logFile = path.join(home, 'build.log');
-  return withLock(path.join(CACHE_DIR, `.lock-helm-${HELM_VERSION}`), async () => {
+  return withLock(path.join(CACHE_DIR, `.lock-helm-${HELM_VERSION}`), 'the helm build lock', async () => {
     if (helmOk(bin)) return bin; // built meanwhile by another process
-    const go = goBinary();
-    const goVersion = checkGoVersion(go);
+    const go = findGo('helm is built with `go install` from the Go module proxy (Go >= 1.26)');
+    const goVersion = checkGoVersion(go, MIN_GO, `helm ${HELM_VERSION}`);
     fs.mkdirSync(home, { recursive: true });
     fs.writeFileSync(logFile, `helm ${HELM_VERSION} built with ${goVersion} at ${new Date().toISOString()}\n`);
     const gobin = fs.mkdtempSync(path.join(home, 'gobin.tmp-'));
@@ -189,7 +92,7 @@ async function buildHelm() {
       // /usr/bin/time -v (Debian package `time`) reports the peak RSS.
       const timed = fs.existsSync('/usr/bin/time');
       const args = ['install', '-trimpath', `-ldflags=${ldflags}`, `helm.sh/helm/v3/cmd/helm@${HELM_VERSION}`];
-      await run(timed ? '/usr/bin/time' : go, timed ? ['-v', go, ...args] : args, { env: goEnv({ GOBIN: gobin }), logFile });
+      await runLogged(timed ? '/usr/bin/time' : go, timed ? ['-v', go, ...args] : args, { cwd: home, env: goEnv({ GOBIN: gobin }), logFile });
       const built = path.join(gobin, 'helm');
       if (!helmOk(built)) throw new HelmBuildError(`the built ${built} does not report ${HELM_VERSION}`, logFile);
       fs.renameSync(built, bin);

@@ -48,6 +48,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { load as yamlLoad, loadAll as yamlLoadAll } from 'js-yaml';
+import { BuildError, checkGoVersion, findGo, fmtDuration, isAlive, runLogged, sleep, tail, withLock as withSharedLock } from './go-build.mjs';
 
 export const KUBE_VERSION = 'v1.34.10';
 export const ETCD_VERSION = 'v3.6.14';
@@ -87,27 +88,14 @@ function log(msg) {
   process.stderr.write(`testbed: ${msg}\n`);
 }
 
-function fmtDuration(ms) {
-  const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(1)}s`;
-  const m = Math.floor(s / 60);
-  return `${m}m${String(Math.round(s - m * 60)).padStart(2, '0')}s`;
+/** A lock of the testbed's (see go-build.mjs), waiting lines in this script's log. */
+function withLock(lockDir, what, fn) {
+  return withSharedLock(lockDir, what, fn, log);
 }
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function tail(file, lines = 40) {
-  try {
-    const text = fs.readFileSync(file, 'utf8');
-    return text.split('\n').slice(-lines - 1).join('\n').trimEnd();
-  } catch {
-    return `(no ${file})`;
-  }
-}
-
-class TestbedError extends Error {
+class TestbedError extends BuildError {
   constructor(message, logFile) {
-    super(logFile ? `${message}\n--- last lines of ${logFile} ---\n${tail(logFile)}\n---` : message);
+    super(message, logFile);
     this.name = 'TestbedError';
   }
 }
@@ -134,88 +122,8 @@ function ensureTools(wanted) {
   if (still.length > 0) throw new TestbedError(`still missing after apt-get: ${still.map((m) => m.bin).join(', ')}`);
 }
 
-/** A directory lock (mkdir is atomic) holding the owner's pid; a dead owner's lock is taken over. */
-async function withLock(lockDir, what, fn) {
-  fs.mkdirSync(path.dirname(lockDir), { recursive: true });
-  const started = Date.now();
-  let announced = 0;
-  for (;;) {
-    try {
-      fs.mkdirSync(lockDir);
-      fs.writeFileSync(path.join(lockDir, 'pid'), String(process.pid));
-      break;
-    } catch (e) {
-      if (e.code !== 'EEXIST') throw e;
-      let owner = NaN;
-      try {
-        owner = Number(fs.readFileSync(path.join(lockDir, 'pid'), 'utf8'));
-      } catch {
-        // being created or removed right now
-      }
-      if (owner === process.pid) throw new TestbedError(`internal: nested lock ${lockDir}`);
-      if (Number.isInteger(owner) && owner > 0 && !isAlive(owner)) {
-        fs.rmSync(lockDir, { recursive: true, force: true });
-        continue;
-      }
-      if (Date.now() - announced > 30_000) {
-        announced = Date.now();
-        log(`waiting for ${what} held by pid ${owner} (${fmtDuration(Date.now() - started)})`);
-      }
-      await sleep(500);
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    fs.rmSync(lockDir, { recursive: true, force: true });
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // building the binaries
-
-function goBinary() {
-  if (has('go')) return 'go';
-  if (fs.existsSync('/usr/local/go/bin/go')) return '/usr/local/go/bin/go';
-  throw new TestbedError('Go is not on PATH; the testbed builds kube-apiserver and etcd with `go build` (Go >= 1.25, the polyglot/go machine kinds have it)');
-}
-
-function goEnv() {
-  // GOTOOLCHAIN=local: never download a toolchain; GOWORK=off: ignore any go.work; -modcacherw: a
-  // module cache that `rm -rf` can clean. The project's own GOFLAGS (e.g. -mod=vendor) must not leak in.
-  return { ...process.env, GOTOOLCHAIN: 'local', GOWORK: 'off', GOFLAGS: '-modcacherw', CGO_ENABLED: '0' };
-}
-
-function checkGoVersion(go) {
-  const r = spawnSync(go, ['env', 'GOVERSION'], { encoding: 'utf8', env: goEnv() });
-  const m = /^go(\d+)\.(\d+)/.exec((r.stdout ?? '').trim());
-  if (r.status !== 0 || !m) throw new TestbedError(`cannot run \`${go} env GOVERSION\`: ${r.stderr ?? r.error}`);
-  const [maj, min] = [Number(m[1]), Number(m[2])];
-  if (maj < MIN_GO[0] || (maj === MIN_GO[0] && min < MIN_GO[1])) {
-    throw new TestbedError(`Go ${r.stdout.trim()} is too old; need go${MIN_GO.join('.')} or newer`);
-  }
-  return r.stdout.trim();
-}
-
-/** Runs one command for a build step, output appended to the build log; resolves to stdout when asked. */
-function runStep(cmd, args, { cwd, logFile, capture = false }) {
-  return new Promise((resolve, reject) => {
-    const fd = fs.openSync(logFile, 'a');
-    fs.writeSync(fd, `\n$ ${[cmd, ...args].join(' ')}\n`);
-    const child = spawn(cmd, args, { cwd, env: goEnv(), stdio: ['ignore', capture ? 'pipe' : fd, fd] });
-    let out = '';
-    child.stdout?.setEncoding('utf8').on('data', (d) => (out += d));
-    child.on('error', (e) => {
-      fs.closeSync(fd);
-      reject(e);
-    });
-    child.on('close', (code, signal) => {
-      fs.closeSync(fd);
-      if (code === 0) resolve(out);
-      else reject(new TestbedError(`${cmd} ${args.slice(0, 3).join(' ')} ... failed (${signal ?? `exit ${code}`})`, logFile));
-    });
-  });
-}
 
 const kubeLdflags = () => {
   const minor = KUBE_VERSION.split('.')[1];
@@ -294,8 +202,8 @@ async function buildBinary(name) {
   const logFile = path.join(mod, 'build.log');
   return withLock(path.join(CACHE_DIR, `.lock-${name}-${spec.version}`), `the ${name} build lock`, async () => {
     if (binaryOk(name)) return bin; // built meanwhile by another process
-    const go = goBinary();
-    const goVersion = checkGoVersion(go);
+    const go = findGo('the testbed builds kube-apiserver and etcd with `go build` (Go >= 1.25)');
+    const goVersion = checkGoVersion(go, MIN_GO, 'the testbed');
     fs.rmSync(mod, { recursive: true, force: true });
     fs.mkdirSync(mod, { recursive: true });
     for (const f of fs.readdirSync(home)) if (f.startsWith(`${name}.tmp-`)) fs.rmSync(path.join(home, f), { force: true }); // interrupted builds
@@ -303,7 +211,7 @@ async function buildBinary(name) {
     log(`building ${name} ${spec.version} with ${goVersion} (cold on 2 cores: kube-apiserver ~6 min or more, etcd ~1.5 min; log ${logFile})`);
     const heartbeat = setInterval(() => log(`building ${name}: still working (${fmtDuration(Date.now() - t0)})`), 60_000);
     try {
-      const step = (cmd, args, capture = false) => runStep(cmd === 'go' ? go : cmd, args, { cwd: mod, logFile, capture });
+      const step = (cmd, args, capture = false) => runLogged(cmd === 'go' ? go : cmd, args, { cwd: mod, logFile, capture });
       const note = await spec.prepare(step);
       log(`${name}: wrapper module ready${note ? ` (${note})` : ''} after ${fmtDuration(Date.now() - t0)}; compiling`);
       const t1 = Date.now();
@@ -313,7 +221,7 @@ async function buildBinary(name) {
       args.push(`-ldflags=${spec.ldflags()}`, '-o', tmp, spec.pkg);
       // /usr/bin/time -v (Debian package `time`) reports the peak RSS of the biggest compile/link step.
       const timed = fs.existsSync('/usr/bin/time');
-      await runStep(timed ? '/usr/bin/time' : go, timed ? ['-v', go, ...args] : args, { cwd: mod, logFile });
+      await runLogged(timed ? '/usr/bin/time' : go, timed ? ['-v', go, ...args] : args, { cwd: mod, logFile });
       const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(tail(logFile, 30));
       const v = spawnSync(tmp, ['--version'], { encoding: 'utf8', timeout: 30_000 });
       if (v.status !== 0 || !`${v.stdout}${v.stderr}`.includes(spec.expect)) {
@@ -501,21 +409,6 @@ async function apiserverReady(state) {
 
 // ---------------------------------------------------------------------------------------------
 // processes
-
-function isAlive(pid) {
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    return e.code === 'EPERM';
-  }
-  try {
-    // A zombie (exited, not yet reaped) counts as dead.
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true;
-  }
-}
 
 /** The pid in pidFile when that process is alive and runs `binName` (guards against pid reuse). */
 function livePid(pidFile, binName) {
