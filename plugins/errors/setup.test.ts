@@ -47,7 +47,7 @@ describe('errors setup', () => {
     { input: 'errors {\n  consolidate 1m a info show_first extra\n}', err: "Corefile:2 - Error during parsing: Wrong argument count or unexpected line ending after 'extra'" },
     { input: 'errors {\n  consolidate 1x a\n}', err: 'Corefile:2 - Error during parsing: time: unknown unit "x" in duration "1x"' },
     { input: 'errors {\n  consolidate 10 a\n}', err: 'Corefile:2 - Error during parsing: time: missing unit in duration "10"' },
-    { input: 'errors {\n  consolidate 1m "("\n}', err: 'Corefile:2 - Error during parsing: Invalid regular expression' },
+    { input: 'errors {\n  consolidate 1m "("\n}', err: 'Corefile:2 - Error during parsing: invalid regular expression "(": missing closing )' },
     { input: 'errors {\n  consolidate 1m a critical\n}', err: 'Corefile:2 - Error during parsing: unknown log level argument in consolidate: critical' },
     { input: 'errors {\n  consolidate 1m a info debug\n}', err: 'Corefile:2 - Error during parsing: multiple log levels specified in consolidate' },
   ];

@@ -3,6 +3,7 @@ import { CorefileError } from '../../src/corefile/types.js';
 import { parseDuration } from '../../src/plugin/duration.js';
 import type { PluginDefinition } from '../../src/plugin/plugin.js';
 import { ErrorsPlugin } from './errors.js';
+import { compileGoRegExp } from '../../src/corefile/go-regexp.js';
 
 export type Level = 'warning' | 'error' | 'info' | 'debug';
 
@@ -72,9 +73,9 @@ function parseConsolidate(c: Dispenser): Consolidate {
   }
   let pattern: RegExp;
   try {
-    pattern = goRegExp(args[1]!);
+    pattern = compileGoRegExp(args[1]!).regexp;
   } catch (e) {
-    throw c.err((e as Error).message);
+    throw c.err(`invalid regular expression ${JSON.stringify(args[1])}: ${(e as Error).message}`);
   }
   let level: Level | undefined;
   let showFirst = false;
@@ -90,16 +91,6 @@ function parseConsolidate(c: Dispenser): Consolidate {
     }
   }
   return { period, source: args[1]!, pattern, level: level ?? 'error', showFirst };
-}
-
-/**
- * Compiles a Go (RE2) regular expression. The syntax shared with JavaScript needs no change; a
- * leading flag group such as `(?i)` or `(?is)`, which JavaScript lacks, becomes RegExp flags.
- */
-export function goRegExp(src: string): RegExp {
-  const m = /^\(\?([ims]+)\)/.exec(src);
-  if (m === null) return new RegExp(src);
-  return new RegExp(src.slice(m[0].length), [...new Set(m[1]!)].join(''));
 }
 
 export const plugin: PluginDefinition = {

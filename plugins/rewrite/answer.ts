@@ -5,7 +5,7 @@
  */
 import { fqdn, lowerAscii } from '../../src/wire/name.js';
 import { recordValue, setRecordValue, type ReplyRecord } from './records.js';
-import type { GoRegExp } from './regex.js';
+import type { GoRegExp } from '../../src/corefile/go-regexp.js';
 import type { ResponseRule } from './rule.js';
 import { Template } from './template.js';
 

@@ -5,7 +5,7 @@
  * means "starts with `foo.`" and `suffix .com` means "ends with `.com.`".
  */
 import { normalizeName } from '../../src/wire/name.js';
-import { compileGoRegExp, GoRegExpError, type GoRegExp } from './regex.js';
+import { compileGoRegExp, GoRegExpError, type GoRegExp } from '../../src/corefile/go-regexp.js';
 
 export const MATCH_TYPES = ['exact', 'prefix', 'suffix', 'substring', 'regex'] as const;
 export type MatchType = (typeof MATCH_TYPES)[number];

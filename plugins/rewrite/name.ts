@@ -13,7 +13,7 @@
 import { normalizeName } from '../../src/wire/name.js';
 import { NameAndValueResponse, NameResponse, RegexRewriter, Remap, SuffixSwap, ValueResponse } from './answer.js';
 import { compilePattern, isMatchType, nameMatch, type MatchType } from './match.js';
-import type { GoRegExp } from './regex.js';
+import type { GoRegExp } from '../../src/corefile/go-regexp.js';
 import type { Effect, Mode, Question, ResponseRule, Rule } from './rule.js';
 import { Template } from './template.js';
 

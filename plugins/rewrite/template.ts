@@ -2,7 +2,7 @@
  * Replacement texts of regex rules: `{0}` is the whole match, `{1}`... the groups. Parsed once at
  * setup into literal pieces and group numbers, so a match is expanded in one pass.
  */
-import type { GoRegExp } from './regex.js';
+import type { GoRegExp } from '../../src/corefile/go-regexp.js';
 
 export class Template {
   private constructor(

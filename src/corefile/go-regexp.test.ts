@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileGoRegExp, MAX_PATTERN_LENGTH } from './regex.js';
+import { compileGoRegExp, MAX_PATTERN_LENGTH } from './go-regexp.js';
 
 describe('Go regex translation', () => {
   const translated: Array<{ go: string; js: string; flags?: string; groups: number }> = [

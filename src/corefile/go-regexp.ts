@@ -1,6 +1,7 @@
 /**
- * Go (RE2) regular expressions in JavaScript. CoreDNS compiles rewrite patterns with Go's
- * regexp package, so a Corefile written for CoreDNS must mean the same here: syntax the two
+ * Go (RE2) regular expressions in JavaScript, for Corefile arguments (rewrite rules, errors'
+ * consolidate patterns). CoreDNS compiles them with Go's regexp package, so a Corefile written
+ * for CoreDNS must mean the same here: syntax the two
  * share is kept, Go-only syntax is translated (`(?P<name>...)`, flag groups, `\A`, `\z`, `\Q...\E`,
  * octal and `\x{...}` escapes, POSIX classes), and whatever Go refuses or JavaScript would read
  * differently (lookarounds, backreferences, possessive quantifiers, Unicode classes, unknown
@@ -39,7 +40,7 @@ export class GoRegExp {
   }
 }
 
-/** CoreDNS refuses longer rewrite patterns. */
+/** CoreDNS refuses longer rewrite patterns; no Corefile pattern needs more. */
 export const MAX_PATTERN_LENGTH = 10_000;
 /** Go's limit on `{n,m}` counts. */
 const MAX_REPEAT = 1000;
