@@ -1,5 +1,5 @@
 /**
- * Every Corefile example in the plugin READMEs (blocks fenced with `~~~ corefile`) and the
+ * Every Corefile example in README.md and the plugin READMEs (blocks fenced with `~~~ corefile`) and the
  * repository's Corefile.example must pass `exdns validate` (parse plus every plugin setup).
  * Environment variables a README tells the reader to `export NAME=VALUE` are set while its
  * examples are validated.
@@ -25,14 +25,16 @@ interface Example {
 
 function readmeExamples(): Example[] {
   const out: Example[] = [];
-  const dir = path.join(root, 'plugins');
-  for (const name of readdirSync(dir).sort()) {
-    const readme = path.join(dir, name, 'README.md');
-    if (!existsSync(readme)) continue;
-    const md = readFileSync(readme, 'utf8');
+  const add = (file: string) => {
+    const md = readFileSync(path.join(root, file), 'utf8');
     const env: Record<string, string> = {};
     for (const m of md.matchAll(/`export ([A-Za-z_][A-Za-z0-9_]*)=([^`\s]*)`/g)) env[m[1]!] = m[2]!;
-    corefileBlocks(md).forEach((contents, index) => out.push({ file: `plugins/${name}/README.md`, index, contents, env }));
+    corefileBlocks(md).forEach((contents, index) => out.push({ file, index, contents, env }));
+  };
+  add('README.md');
+  const dir = path.join(root, 'plugins');
+  for (const name of readdirSync(dir).sort()) {
+    if (existsSync(path.join(dir, name, 'README.md'))) add(`plugins/${name}/README.md`);
   }
   return out;
 }
