@@ -1,5 +1,7 @@
 /** One query sent on a socket or connection and waiting for its reply. */
+import type { IdTable } from './id-table.js';
 import type { Outcome } from './outcome.js';
+import { answersQuestion } from './question.js';
 import { sharedWheel, type Timed } from './timer-wheel.js';
 
 /** The socket or connection a query went out on; it decides what a timeout means for itself. */
@@ -48,7 +50,29 @@ export class InFlight implements Timed {
     r(o);
   }
 
+  /** Settles with a reply that carried this query's ID: a reply, or a mismatch when its question differs. */
+  answer(msg: Buffer): void {
+    this.settle(answersQuestion(this.msg, this.questionEnd, msg) ? { kind: 'reply', msg } : { kind: 'mismatch', msg });
+  }
+
   onTimeout(): void {
     this.channel.timedOut(this);
   }
+}
+
+/**
+ * The query waiting in `table` for this reply's message ID, taken out of the table; undefined
+ * for a runt or for an ID nobody waits for (a late reply to a timed-out ID only clears its
+ * reservation).
+ */
+export function waiterFor(table: IdTable<InFlight>, msg: Buffer): InFlight | undefined {
+  if (msg.length < 12) return undefined;
+  const id = (msg[0]! << 8) | msg[1]!;
+  const q = table.get(id);
+  if (q === undefined) {
+    table.takeRetired(id);
+    return undefined;
+  }
+  table.delete(id);
+  return q;
 }

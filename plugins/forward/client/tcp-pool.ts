@@ -5,9 +5,8 @@
  * one write of the length-prefixed message.
  */
 import net from 'node:net';
-import { answersQuestion } from './question.js';
 import { IdTable } from './id-table.js';
-import { type Channel, InFlight } from './inflight.js';
+import { type Channel, InFlight, waiterFor } from './inflight.js';
 import { type Outcome, UpstreamError } from './outcome.js';
 import { joinHostPort, type PoolEvents, type PoolOptions } from './pool-options.js';
 
@@ -84,16 +83,10 @@ class TcpConnection implements Channel {
   }
 
   private onMessage(msg: Buffer): void {
-    if (msg.length < 12) return;
-    const id = (msg[0]! << 8) | msg[1]!;
-    const q = this.inflight.get(id);
-    if (q === undefined) {
-      this.inflight.takeRetired(id);
-      return;
-    }
-    this.inflight.delete(id);
+    const q = waiterFor(this.inflight, msg);
+    if (q === undefined) return;
     this.lastUsed = performance.now();
-    q.settle(answersQuestion(q.msg, q.questionEnd, msg) ? { kind: 'reply', msg } : { kind: 'mismatch', msg });
+    q.answer(msg);
     if (this.inflight.size === 0) this.pool.idle(this);
   }
 
