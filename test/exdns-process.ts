@@ -89,3 +89,12 @@ export async function freePort(): Promise<number> {
     if (tcpFree) return port;
   }
 }
+
+/** The HTTP status of /ready on a local port, or undefined while nothing answers there. */
+export async function readyStatus(port: number): Promise<number | undefined> {
+  try {
+    return (await fetch(`http://127.0.0.1:${port}/ready`)).status;
+  } catch {
+    return undefined;
+  }
+}

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { dig } from '../e2e/dig.js';
-import { buildIfStale, Daemon, freePort, root, sleep } from '../exdns-process.js';
+import { buildIfStale, Daemon, freePort, readyStatus, root, sleep } from '../exdns-process.js';
 
 export interface Exdns {
   readonly daemon: Daemon;
@@ -57,17 +57,9 @@ export async function startExdns(corefile: string, opts: { waitReady?: boolean; 
   return exdns;
 }
 
-export async function readyStatus(exdns: Exdns): Promise<number> {
-  try {
-    return (await fetch(`http://127.0.0.1:${exdns.readyPort}/ready`)).status;
-  } catch {
-    return 0;
-  }
-}
-
 export async function waitReady(exdns: Exdns, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
-  while ((await readyStatus(exdns)) !== 200) {
+  while ((await readyStatus(exdns.readyPort)) !== 200) {
     if (exdns.daemon.child.exitCode !== null) throw new Error(`exdns exited before it was ready\n${exdns.daemon.output}`);
     if (Date.now() > deadline) throw new Error(`exdns not ready after ${ms} ms\n${exdns.daemon.output}`);
     await sleep(100);

@@ -4,7 +4,6 @@
  * cluster's objects, and the plugin (and /ready) is ready only once every kind it watches is
  * synced.
  */
-import net from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { setLogSink } from '../../src/log.js';
 import { QType, Rcode } from '../../src/wire/constants.js';
@@ -12,6 +11,7 @@ import { decodeMessage } from '../../src/wire/message.js';
 import type { GatewayInstance } from '../../plugins/k8s_gateway/instance.js';
 import { UdpClient } from '../e2e/net.js';
 import { queryBytes, rrString } from '../kit.js';
+import { freePort, readyStatus } from '../exdns-process.js';
 import { startServer, type RunningServer } from '../server.js';
 import { FakeApiServer, ingress, PATHS, removeDir, service, tempDir, writeKubeconfig, type FakeObject } from './fake-apiserver.js';
 import { eventually } from './recorder.js';
@@ -47,25 +47,6 @@ afterEach(async () => {
   await fake.close();
   await removeDir(dir);
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function readyStatus(port: number): Promise<number | undefined> {
-  try {
-    return (await fetch(`http://127.0.0.1:${port}/ready`)).status;
-  } catch {
-    return undefined;
-  }
-}
 
 function gatewayOf(s: RunningServer): GatewayInstance {
   const p = s.instance.configuration?.blocks.flatMap((b) => b.plugins).find((x) => x.name === 'k8s_gateway');
