@@ -1,28 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { registry } from '../../src/metrics/registry.js';
-import type { ConfigControl, PluginEnv, ReadinessEntry } from '../../src/plugin/plugin.js';
-import { HttpEndpoints } from '../../src/server/http-endpoints.js';
+import type { PluginEnv } from '../../src/plugin/plugin.js';
+import { testPluginEnv, type TestEnv } from '../../test/plugin-env.js';
 import { holdRoute } from './endpoint.js';
 import { Health, healthDuration, healthFailures } from './health.js';
-
-interface TestEnv extends PluginEnv {
-  shuttingDown: boolean;
-  lines: string[];
-  entries: ReadinessEntry[];
-}
-
-function makeEnv(): TestEnv {
-  const lines: string[] = [];
-  const entries: ReadinessEntry[] = [];
-  const logger = (p: string) => ({
-    debug: (m: string) => lines.push(`[DEBUG] plugin/${p}: ${m}`),
-    info: (m: string) => lines.push(`[INFO] plugin/${p}: ${m}`),
-    warning: (m: string) => lines.push(`[WARNING] plugin/${p}: ${m}`),
-    error: (m: string) => lines.push(`[ERROR] plugin/${p}: ${m}`),
-  });
-  const config: ConfigControl = { hash: '', currentHash: async () => '', reload: async () => true };
-  return { http: new HttpEndpoints(), metrics: registry, logger, readiness: () => entries, shuttingDown: false, config, lines, entries };
-}
 
 const envs: TestEnv[] = [];
 afterEach(async () => {
@@ -30,7 +11,7 @@ afterEach(async () => {
 });
 
 function newHealth(addr = '127.0.0.1:0', lameduck = 0) {
-  const env = makeEnv();
+  const env = testPluginEnv();
   envs.push(env);
   return { env, h: new Health({ addr, lameduck }, env, env.logger('health')) };
 }
@@ -109,7 +90,7 @@ describe('health endpoint', () => {
   });
 
   it('shares an address between blocks and keeps it across a reload', async () => {
-    const env = makeEnv();
+    const env = testPluginEnv();
     envs.push(env);
     const addr = '127.0.0.1:0';
     const a = new Health({ addr, lameduck: 0 }, env, env.logger('health'));
@@ -133,7 +114,7 @@ describe('health endpoint', () => {
 
 describe('holdRoute', () => {
   it('answers with the newest holder and falls back when it leaves', async () => {
-    const env = makeEnv();
+    const env = testPluginEnv();
     envs.push(env);
     const addr = '127.0.0.1:0';
     const release1 = await holdRoute(env.http, addr, '/x', (_q, res) => void res.end('one'));

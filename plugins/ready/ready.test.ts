@@ -1,38 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { registry } from '../../src/metrics/registry.js';
-import type { ConfigControl, PluginEnv, ReadinessEntry } from '../../src/plugin/plugin.js';
-import { HttpEndpoints } from '../../src/server/http-endpoints.js';
+import { testPluginEnv, type TestEnv } from '../../test/plugin-env.js';
 import { type MonitorType, Ready } from './ready.js';
-
-interface TestEnv extends PluginEnv {
-  shuttingDown: boolean;
-  lines: string[];
-  entries: ReadinessEntry[];
-}
-
-function makeEnv(): TestEnv {
-  const lines: string[] = [];
-  const entries: ReadinessEntry[] = [];
-  const logger = (p: string) => ({
-    debug: (m: string) => lines.push(`[DEBUG] plugin/${p}: ${m}`),
-    info: (m: string) => lines.push(`[INFO] plugin/${p}: ${m}`),
-    warning: (m: string) => lines.push(`[WARNING] plugin/${p}: ${m}`),
-    error: (m: string) => lines.push(`[ERROR] plugin/${p}: ${m}`),
-  });
-  const config: ConfigControl = { hash: '', currentHash: async () => '', reload: async () => true };
-  // Like the core, readiness() hands out fresh entry objects on every call.
-  const env: TestEnv = {
-    http: new HttpEndpoints(),
-    metrics: registry,
-    logger,
-    readiness: () => env.entries.map((e) => ({ name: e.name, ready: () => e.ready() })),
-    shuttingDown: false,
-    config,
-    lines,
-    entries,
-  };
-  return env;
-}
 
 /** A plugin whose readiness the test flips, counting how often it was asked. */
 function plugin(name: string, ready = false) {
@@ -46,7 +15,7 @@ afterEach(async () => {
 });
 
 async function started(monitor: MonitorType = 'until-ready') {
-  const env = makeEnv();
+  const env = testPluginEnv();
   envs.push(env);
   const r = new Ready({ addr: '127.0.0.1:0', monitor }, env, env.logger('ready'));
   await r.start();
@@ -122,7 +91,7 @@ describe('ready endpoint', () => {
   });
 
   it('shares the address with another block and survives the old config stopping', async () => {
-    const env = makeEnv();
+    const env = testPluginEnv();
     envs.push(env);
     const addr = '127.0.0.1:0';
     const old = new Ready({ addr, monitor: 'until-ready' }, env, env.logger('ready'));
