@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { registry } from '../../src/metrics/registry.js';
 import { testPluginEnv, type TestEnv } from '../../test/plugin-env.js';
 import { type MonitorType, Ready } from './ready.js';
 
