@@ -38,12 +38,11 @@ class UnionSink {
     private readonly kind: ObjectKind,
     private readonly sink: SourceSink,
     private readonly selectors: readonly LabelSelector[],
+    /** The trim every delivered object gets (a handed-over object comes from a raw event). */
+    private readonly transform: (obj: KubeObject) => KubeObject,
   ) {
     this.pendingSync = selectors.length;
   }
-
-  /** Set by the source: the same trim every delivered object gets. */
-  transform: (obj: KubeObject) => KubeObject = (o) => o;
 
   feed(i: number): FeedSink {
     const bit = 1 << i;
@@ -117,9 +116,8 @@ export class KubeSource implements Source {
     const noEvents: FeedEvents = { restart: () => undefined, relist: () => undefined, activity: () => undefined };
     for (const kind of this.kinds) {
       const selectors = kind === 'Service' ? this.serviceFeeds() : [undefined];
-      const union = selectors.length > 1 ? new UnionSink(kind, sink, selectors.map((sel) => parseSelector(sel ?? ''))) : undefined;
       const trim = transform === undefined ? (o: KubeObject) => o : (o: KubeObject) => transform(kind, o);
-      if (union !== undefined) union.transform = trim;
+      const union = selectors.length > 1 ? new UnionSink(kind, sink, selectors.map((sel) => parseSelector(sel ?? '')), trim) : undefined;
       selectors.forEach((labelSelector, i) => {
         const feed: FeedSink = union?.feed(i) ?? {
           replace: (objects) => sink.replace(kind, objects),
