@@ -3,7 +3,8 @@
  * once per second times that request (coredns_health_request_duration_seconds), which shows
  * an overloaded process. On final shutdown `lameduck` delays the stop while DNS keeps serving.
  */
-import http from 'node:http';
+import type http from 'node:http';
+import { nodeHttp } from '../../src/server/node-http.js';
 import type { Logger } from '../../src/log.js';
 import { FastCounter, FastHistogram } from '../../src/metrics/fast.js';
 import { registry } from '../../src/metrics/registry.js';
@@ -72,7 +73,7 @@ export class Health implements PluginInstance {
   async start(): Promise<void> {
     if (this.release !== undefined) return;
     this.release = await holdRoute(this.env.http, this.config.addr, PATH, serveOK);
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    this.agent = new nodeHttp.Agent({ keepAlive: true, maxSockets: 1 });
     this.timer = setInterval(() => void this.poll(), POLL_INTERVAL_MS);
     this.timer.unref();
   }
@@ -121,7 +122,7 @@ export class Health implements PluginInstance {
     const target = host === '' || host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
     const bound = this.env.http.port(this.config.addr) ?? port;
     return new Promise<void>((resolve, reject) => {
-      const req = http.get({ host: target, port: bound, path: PATH, agent, timeout: POLL_TIMEOUT_MS }, (res) => {
+      const req = nodeHttp.get({ host: target, port: bound, path: PATH, agent, timeout: POLL_TIMEOUT_MS }, (res) => {
         res.resume();
         res.once('end', () => resolve());
         res.once('error', reject);

@@ -278,7 +278,7 @@ export class HostIndex implements SourceSink {
 
   // ---- SourceSink ------------------------------------------------------------------------
 
-  replace(kind: ObjectKind, objects: readonly KubeObject[]): void {
+  replace(kind: ObjectKind, objects: Iterable<KubeObject>): void {
     this.batch(() => {
       const current = this.objects.get(kind) ?? new Map<string, ObjectEntry>();
       const seen = new Set<string>();

@@ -124,7 +124,7 @@ export type Extractor = (obj: KubeObject, ctx: JoinContext, opts: ExtractOptions
 /** Where objects come from (manifest files here; the Kubernetes API later). */
 export interface SourceSink {
   /** Replaces every object of `kind` with `objects` at once (initial list, relist, file reload). */
-  replace(kind: ObjectKind, objects: readonly KubeObject[]): void;
+  replace(kind: ObjectKind, objects: Iterable<KubeObject>): void;
   upsert(kind: ObjectKind, obj: KubeObject): void;
   delete(kind: ObjectKind, key: string): void;
   /** The first complete list of `kind` has been delivered. */

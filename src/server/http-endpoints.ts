@@ -3,7 +3,8 @@
  * blocks may use one address, and a reload registers the new handlers before the old ones go,
  * so an endpoint never blinks during a reload (CoreDNS issues #1473, #2339).
  */
-import http from 'node:http';
+import type http from 'node:http';
+import { nodeHttp } from './node-http.js';
 import type { AddressInfo } from 'node:net';
 
 export type RouteHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>;
@@ -36,7 +37,7 @@ export class HttpEndpoints {
     const key = `${host}|${port}`;
     let l = this.listeners.get(key);
     if (l === undefined) {
-      const server = http.createServer((req, res) => this.dispatch(key, req, res));
+      const server = nodeHttp.createServer((req, res) => this.dispatch(key, req, res));
       server.keepAliveTimeout = 5000;
       const ready = new Promise<void>((resolve, reject) => {
         server.once('error', reject);

@@ -17,11 +17,15 @@ export class RecordingSink implements SourceSink {
   readonly calls: SinkCall[] = [];
   private readonly objects = new Map<ObjectKind, Map<string, KubeObject>>();
 
-  replace(kind: ObjectKind, objects: readonly KubeObject[]): void {
+  replace(kind: ObjectKind, objects: Iterable<KubeObject>): void {
     const m = new Map<string, KubeObject>();
-    for (const o of objects) m.set(objectKey(o), o);
+    const keys: string[] = [];
+    for (const o of objects) {
+      keys.push(objectKey(o));
+      m.set(objectKey(o), o);
+    }
     this.objects.set(kind, m);
-    this.calls.push({ op: 'replace', kind, keys: objects.map(objectKey), at: Date.now() });
+    this.calls.push({ op: 'replace', kind, keys, at: Date.now() });
   }
 
   upsert(kind: ObjectKind, obj: KubeObject): void {

@@ -11,7 +11,8 @@
  * moment the server is back, so an outage longer than the backoff cap does not add up to 30 s
  * of blindness after the server returns.
  */
-import http from 'node:http';
+import type http from 'node:http';
+import { nodeHttp } from '../../../src/server/node-http.js';
 import https from 'node:https';
 import type { KubeAccess } from './kube-access.js';
 
@@ -219,7 +220,7 @@ export class KubeApi {
     await this.access.apply(opts);
     if (signal?.aborted) throw new ApiError(`GET ${path}: aborted`, 0);
     return new Promise<http.IncomingMessage>((resolve, reject) => {
-      const mod = url.protocol === 'http:' ? http : https;
+      const mod = url.protocol === 'http:' ? nodeHttp : https;
       const req = mod.request(url, opts, (res) => {
         // The idle timer keeps watching the body: a stream that stops mid-way is dead too.
         res.on('error', () => undefined);

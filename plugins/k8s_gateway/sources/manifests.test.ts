@@ -10,9 +10,9 @@ class RecordingSink implements SourceSink {
   readonly state = new Map<ObjectKind, readonly KubeObject[]>();
   readonly syncedKinds: ObjectKind[] = [];
 
-  replace(kind: ObjectKind, objects: readonly KubeObject[]): void {
+  replace(kind: ObjectKind, objects: Iterable<KubeObject>): void {
     this.calls.push(`replace ${kind}`);
-    this.state.set(kind, objects);
+    this.state.set(kind, [...objects]);
   }
   upsert(kind: ObjectKind): void {
     this.calls.push(`upsert ${kind}`);

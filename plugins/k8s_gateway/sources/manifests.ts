@@ -15,7 +15,7 @@ import { CORE_SCHEMA, type LoadOptions, YAMLException, loadAll } from 'js-yaml';
 import { objectKey, type KubeObject, type ObjectKind, type ObjectMeta, type Source, type SourceSink } from '../types.js';
 import { classify, isNamespaced } from './classify.js';
 import { documentTexts } from './documents.js';
-import { countOf, NO_PACKS, type Packs, PackWriter, unpack } from './packed.js';
+import { countOf, NO_PACKS, packedObjects, packedRows, type Packs, PackWriter } from './packed.js';
 import type { Logger } from '../../../src/log.js';
 
 export interface ManifestsOptions {
@@ -41,15 +41,15 @@ const MAX_DEPTH = 16;
 /** Aliases are shared references; many of them would blow up when objects are serialised. */
 const MAX_ALIASES = 1000;
 
-/** One object taken from a file, with where it came from for messages. */
-interface Entry {
-  readonly key: string;
-  readonly obj: KubeObject;
+/** Where the copy of an object that wins was read, for messages and for fetching it. */
+interface Winner {
   readonly file: string;
   /** 1-based document number in the file. */
   readonly doc: number;
   /** 1-based item number when the document is a List, else 0. */
   readonly item: number;
+  /** Row number in the file's pack of its kind. */
+  readonly row: number;
 }
 
 interface FileState {
@@ -383,23 +383,27 @@ export class ManifestsSource implements Source {
     }
     let normalized: KubeObject = { ...obj, metadata: meta };
     if (this.transform !== undefined) normalized = this.transform(kind, normalized);
-    out.objects.add(kind, out.doc, item, normalized);
+    out.objects.add(kind, out.doc, item, objectKey(normalized), normalized);
   }
 
   // --- delivery ---------------------------------------------------------------------------
 
-  /** Full object set of a kind; a later file (or document) replaces an earlier one with the same key. */
-  private merge(kind: ObjectKind): Map<string, Entry> {
-    const byKey = new Map<string, Entry>();
+  /**
+   * Which copy of each object of a kind is delivered: a later file (or document) replaces an
+   * earlier one with the same key. Decided from the keys alone; no object is deserialised.
+   */
+  private merge(kind: ObjectKind): Map<string, Winner> {
+    const byKey = new Map<string, Winner>();
     const duplicates = new Set<string>();
     for (const file of this.order) {
       const pack = this.files.get(file)?.packs.get(kind);
       if (pack === undefined) continue;
-      for (const { doc, item, obj } of unpack(pack)) {
-        const e: Entry = { key: objectKey(obj), obj, file, doc, item };
-        const prev = byKey.get(e.key);
-        if (prev) duplicates.add(`manifests: ${kind} ${e.key} from ${where(file, doc, item)} overrides ${where(prev.file, prev.doc, prev.item)}`);
-        byKey.set(e.key, e);
+      const rows = packedRows(pack);
+      for (let row = 0; row < rows.length; row++) {
+        const { doc, item, key } = rows[row]!;
+        const prev = byKey.get(key);
+        if (prev) duplicates.add(`manifests: ${kind} ${key} from ${where(file, doc, item)} overrides ${where(prev.file, prev.doc, prev.item)}`);
+        byKey.set(key, { file, doc, item, row });
       }
     }
     // Every reload recomputes everything; only tell about a duplicate when it first appears.
@@ -407,6 +411,22 @@ export class ManifestsSource implements Source {
     for (const d of duplicates) if (!reported?.has(d)) this.log.warning(d);
     this.reportedDuplicates.set(kind, duplicates);
     return byKey;
+  }
+
+  /** The winning objects of a kind, deserialised one by one as the index takes them. */
+  private *winners(kind: ObjectKind, winners: Map<string, Winner>): Generator<KubeObject> {
+    const wanted = new Map<string, Set<number>>();
+    for (const w of winners.values()) {
+      let rows = wanted.get(w.file);
+      if (rows === undefined) wanted.set(w.file, (rows = new Set()));
+      rows.add(w.row);
+    }
+    for (const file of this.order) {
+      const pack = this.files.get(file)?.packs.get(kind);
+      const rows = wanted.get(file);
+      if (pack === undefined || rows === undefined) continue;
+      yield* packedObjects(pack, (row) => rows.has(row));
+    }
   }
 
   /**
@@ -432,7 +452,7 @@ export class ManifestsSource implements Source {
       const fingerprint = this.fingerprint(kind);
       if (!initial && this.delivered.get(kind) === fingerprint) continue;
       this.delivered.set(kind, fingerprint);
-      sink.replace(kind, [...this.merge(kind).values()].map((e) => e.obj));
+      sink.replace(kind, this.winners(kind, this.merge(kind)));
       if (initial) sink.synced(kind);
     }
   }

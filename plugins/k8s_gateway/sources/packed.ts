@@ -11,11 +11,14 @@ import { deserialize, serialize } from 'node:v8';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { KubeObject, ObjectKind } from '../types.js';
 
-/** One object with where it was in its file: document number (1-based) and List item (1-based, 0 if none). */
-export interface PackedObject {
+/** One row of a pack without its object: where the object was in its file, and its key. */
+export interface PackedRow {
+  /** 1-based document number. */
   readonly doc: number;
+  /** 1-based List item number, 0 if none. */
   readonly item: number;
-  readonly obj: KubeObject;
+  /** `objectKey` of the object, kept apart so choosing which copy wins needs no object. */
+  readonly key: string;
 }
 
 export interface Pack {
@@ -42,27 +45,31 @@ class Bytes {
 }
 
 /**
- * Rows of [doc u32, item u32, length u32, serialised object]. Each object is serialised on its
- * own: one serialiser for many objects would keep every one of them alive (it remembers what it
- * wrote, for back-references) until the file is done.
+ * Rows of [doc u32, item u32, key length u32, key (UTF-8), object length u32, serialised object].
+ * Each object is serialised on its own: one serialiser for many objects would keep every one of
+ * them alive (it remembers what it wrote, for back-references) until the file is done.
  */
 export class PackWriter {
   private readonly open = new Map<ObjectKind, { b: Bytes; count: number }>();
 
-  add(kind: ObjectKind, doc: number, item: number, obj: KubeObject): void {
+  add(kind: ObjectKind, doc: number, item: number, key: string, obj: KubeObject): void {
     let w = this.open.get(kind);
     if (w === undefined) {
       w = { b: new Bytes(), count: 0 };
       this.open.set(kind, w);
     }
     const v = serialize(obj);
+    const keyLen = Buffer.byteLength(key);
     const b = w.b;
-    b.reserve(12 + v.length);
-    b.buf.writeUInt32LE(doc, b.len);
-    b.buf.writeUInt32LE(item, b.len + 4);
-    b.buf.writeUInt32LE(v.length, b.len + 8);
-    v.copy(b.buf, b.len + 12);
-    b.len += 12 + v.length;
+    b.reserve(16 + keyLen + v.length);
+    let at = b.len;
+    b.buf.writeUInt32LE(doc, at);
+    b.buf.writeUInt32LE(item, at + 4);
+    b.buf.writeUInt32LE(keyLen, at + 8);
+    at += 12 + b.buf.write(key, at + 12, 'utf8');
+    b.buf.writeUInt32LE(v.length, at);
+    v.copy(b.buf, at + 4);
+    b.len = at + 4 + v.length;
     w.count++;
   }
 
@@ -74,18 +81,34 @@ export class PackWriter {
   }
 }
 
-export function unpack(pack: Pack): PackedObject[] {
+/** The rows of a pack, in order, without deserialising any object. */
+export function packedRows(pack: Pack): PackedRow[] {
   const b = inflateRawSync(pack.bytes);
-  const out: PackedObject[] = [];
+  const out: PackedRow[] = [];
   let off = 0;
   for (let i = 0; i < pack.count; i++) {
-    const doc = b.readUInt32LE(off);
-    const item = b.readUInt32LE(off + 4);
-    const len = b.readUInt32LE(off + 8);
-    out.push({ doc, item, obj: deserialize(b.subarray(off + 12, off + 12 + len)) as KubeObject });
-    off += 12 + len;
+    const keyLen = b.readUInt32LE(off + 8);
+    out.push({ doc: b.readUInt32LE(off), item: b.readUInt32LE(off + 4), key: b.toString('utf8', off + 12, off + 12 + keyLen) });
+    off += 12 + keyLen;
+    off += 4 + b.readUInt32LE(off);
   }
   return out;
+}
+
+/**
+ * The objects of the rows `want` accepts (by row number, 0-based), deserialised one at a time as
+ * the consumer asks: a delivery of tens of thousands never holds them all at once.
+ */
+export function* packedObjects(pack: Pack, want: (row: number) => boolean): Generator<KubeObject> {
+  const b = inflateRawSync(pack.bytes);
+  let off = 0;
+  for (let i = 0; i < pack.count; i++) {
+    off += 12 + b.readUInt32LE(off + 8);
+    const len = b.readUInt32LE(off);
+    off += 4;
+    if (want(i)) yield deserialize(b.subarray(off, off + len)) as KubeObject;
+    off += len;
+  }
 }
 
 export function countOf(packs: Packs): number {
