@@ -47,7 +47,8 @@ class UnionSink {
   feed(i: number): FeedSink {
     const bit = 1 << i;
     return {
-      replace: (objects) => {
+      replace: (delivered) => {
+        const objects = [...delivered];
         const keep = new Set<string>();
         for (const o of objects) keep.add(objectKey(o));
         for (const [key, mask] of this.holders) {

@@ -10,13 +10,15 @@
  * synced and empty, so readiness does not wait for software that is not installed, and is
  * looked up again every `crdPollMs` until it appears.
  */
+import { deserialize, serialize } from 'node:v8';
 import type { Logger } from '../../../src/log.js';
 import { objectKey, type KubeObject } from '../types.js';
 import { ApiError, type KubeApi, type WatchHandle } from './kube-api.js';
 import { collectionPath, crdPath, servedVersion, type ApiResource } from './kube-resources.js';
 
 export interface FeedSink {
-  replace(objects: KubeObject[]): void;
+  /** Every object of the feed, read once, in order; they may be materialised only as read. */
+  replace(objects: Iterable<KubeObject>): void;
   upsert(obj: KubeObject): void;
   /** `obj` is the object's last state as the server sent it with the deletion. */
   delete(key: string, obj?: KubeObject): void;
@@ -217,7 +219,10 @@ export class Reflector {
     const { api, resource, transform, sink } = this.o;
     const path = collectionPath(resource, this.version);
     for (let restarts = 0; ; restarts++) {
-      const items: KubeObject[] = [];
+      // Pages are kept serialised until the list is complete: held as objects, tens of thousands
+      // would outlive many young-generation collections and swell the old generation for good.
+      const pages: Buffer[] = [];
+      let count = 0;
       let cont = '';
       let rv = '';
       let expired = false;
@@ -236,9 +241,12 @@ export class Reflector {
         if (res.status !== 200) throw new ApiError(`list ${path}: HTTP ${res.status}: ${res.text}`, res.status);
         const body = res.body;
         if (!isRecord(body) || !Array.isArray(body.items)) throw new ApiError(`list ${path}: not a list`, 200);
+        const page: KubeObject[] = [];
         for (const item of body.items as unknown[]) {
-          if (isRecord(item)) items.push(transform(item as KubeObject));
+          if (isRecord(item)) page.push(transform(item as KubeObject));
         }
+        if (page.length > 0) pages.push(serialize(page));
+        count += page.length;
         const meta = isRecord(body.metadata) ? body.metadata : {};
         cont = typeof meta.continue === 'string' ? meta.continue : '';
         rv = typeof meta.resourceVersion === 'string' ? meta.resourceVersion : '';
@@ -246,13 +254,13 @@ export class Reflector {
       if (expired) continue;
       if (this.hasListed) {
         this.o.events.relist();
-        this.o.log.info(`relisted ${this.name}: ${items.length} objects`);
+        this.o.log.info(`relisted ${this.name}: ${count} objects`);
       }
       this.rv = rv;
       this.hasListed = true;
       this.listedAt = Date.now();
       this.o.events.activity();
-      sink.replace(items);
+      sink.replace(unpackPages(pages));
       this.markSynced();
       this.recovered();
       return true;
@@ -340,4 +348,9 @@ export class Reflector {
     cancelBackUp?.();
     this.wake = undefined;
   }
+}
+
+/** The objects of serialised list pages, one page deserialised at a time. */
+function* unpackPages(pages: readonly Buffer[]): Generator<KubeObject> {
+  for (const p of pages) yield* deserialize(p) as KubeObject[];
 }
