@@ -124,7 +124,7 @@ function cacheCounters(text, server) {
 
 export async function benchCache(ctx) {
   const dataDir = join(ctx.outDir, 'cache');
-  const { manifests, queryFile } = data.generate(dataDir, { ingresses: CNI, services: CNS, queries: 10_000 });
+  const { manifests, queryFile, zoneFile } = data.generate(dataDir, { ingresses: CNI, services: CNS, queries: 10_000 });
   const lines = readFileSync(queryFile, 'utf8').split('\n').filter((l) => l !== '');
   const distinct = [...new Set(lines)].map((l) => {
     const [name, type] = l.split(' ');
@@ -162,7 +162,7 @@ export async function benchCache(ctx) {
   writeFileSync(corefile, conf);
   const load = loadavg();
 
-  const ceiling = await startProcess(ctx.node, [join(ctx.root, 'bench/ceiling.mjs'), String(ceilPort)], 'listening');
+  const ceiling = await startProcess(ctx.node, [join(ctx.root, 'bench/ceiling.mjs'), String(ceilPort), zoneFile], 'listening');
   const exdns = await startProcess(ctx.node, [...nodeFlags(ctx), join(ctx.root, 'dist/src/cli.js'), '-conf', corefile], 'exdns-').catch(async (e) => {
     await stopProcess(ceiling);
     throw e;

@@ -156,7 +156,18 @@ export function queryLines(nQueries, ingresses, services, seed = 42) {
   return lines;
 }
 
-/** Writes OUTDIR/manifests/*.yaml and OUTDIR/queries.txt; returns their paths. */
+/**
+ * The names and addresses exdns serves from the manifests, for the ceiling (bench/ceiling.mjs):
+ * `{ origin, names: [[name, [IPv4...], [IPv6...]], ...] }`.
+ */
+export function zoneRecords(ingresses, services) {
+  const names = [];
+  for (let i = 0; i < ingresses; i++) names.push([ingressHost(i), [ingressV4(i)], ingressHasV6(i) ? [ingressV6(i)] : []]);
+  for (let i = 0; i < services; i++) names.push([serviceHost(i), [serviceV4(i)], []]);
+  return { origin: ZONE, names };
+}
+
+/** Writes OUTDIR/manifests/*.yaml, OUTDIR/queries.txt and OUTDIR/zone.json; returns their paths. */
 export function generate(outDir, { ingresses = 10_000, services = 10_000, queries = 100_000, seed = 42 } = {}) {
   const manifests = join(outDir, 'manifests');
   rmSync(manifests, { recursive: true, force: true });
@@ -165,7 +176,9 @@ export function generate(outDir, { ingresses = 10_000, services = 10_000, querie
   writeManifests(manifests, 'services', services, serviceYaml);
   const queryFile = join(outDir, 'queries.txt');
   writeFileSync(queryFile, queryLines(queries, ingresses, services, seed).join('\n') + '\n');
-  return { manifests, queryFile };
+  const zoneFile = join(outDir, 'zone.json');
+  writeFileSync(zoneFile, JSON.stringify(zoneRecords(ingresses, services)));
+  return { manifests, queryFile, zoneFile };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -157,7 +157,7 @@ const checkAnswers = (port) => checkK8sAnswers(port, NI, NS);
 async function benchK8s() {
   const dataDir = join(outDir, 'k8s_gateway');
   let t = performance.now();
-  const { manifests, queryFile } = data.generate(dataDir, { ingresses: NI, services: NS, queries: 100_000 });
+  const { manifests, queryFile, zoneFile } = data.generate(dataDir, { ingresses: NI, services: NS, queries: 100_000 });
   log(`k8s_gateway: generated ${NI} Ingresses + ${NS} Services in ${dataDir} (${(performance.now() - t).toFixed(0)} ms)`);
 
   const exPort = await freeUdpPort();
@@ -176,7 +176,7 @@ async function benchK8s() {
   if (cpuProf) mkdirSync(profDir, { recursive: true });
 
   // The ceiling starts first, so it does not compete with exdns's loading; it idles meanwhile.
-  const ceiling = await startProcess(node, [join(root, 'bench/ceiling.mjs'), String(ceilPort)], 'listening');
+  const ceiling = await startProcess(node, [join(root, 'bench/ceiling.mjs'), String(ceilPort), zoneFile], 'listening');
   // Time to ready: from spawn until /ready answers 200, polled every 20 ms. Polled alongside: a
   // DNS query for an existing name, until it gets its right answer. The two should coincide; if
   // /ready says 200 while queries still fail, that is a readiness bug and the later time counts.
