@@ -278,7 +278,9 @@ export class HostIndex implements SourceSink {
 
   // ---- SourceSink ------------------------------------------------------------------------
 
-  replace(kind: ObjectKind, objects: Iterable<KubeObject>): void {
+  /** Returns how many objects were delivered. */
+  replace(kind: ObjectKind, objects: Iterable<KubeObject>): number {
+    let count = 0;
     this.batch(() => {
       const current = this.objects.get(kind) ?? new Map<string, ObjectEntry>();
       const seen = new Set<string>();
@@ -286,9 +288,11 @@ export class HostIndex implements SourceSink {
         const key = objectKey(o);
         seen.add(key);
         this.put(kind, key, o);
+        count++;
       }
       for (const key of [...current.keys()]) if (!seen.has(key)) this.remove(kind, key);
     });
+    return count;
   }
 
   upsert(kind: ObjectKind, obj: KubeObject): void {

@@ -3,6 +3,7 @@
  * resolver, wired to logs and metrics. Nothing runs until `start`.
  */
 import type { Logger } from '../../src/log.js';
+import { releaseMemory, releaseMemorySoon } from '../../src/memory-release.js';
 import type { Handler, PluginInstance } from '../../src/plugin/plugin.js';
 import { AnswerTable, K8sGateway } from './gateway.js';
 import { HostIndex, isReverseZone } from './index.js';
@@ -48,6 +49,8 @@ export const defaultSource: SourceFactory = (cfg, kinds, log) => {
 
 /** Objects whose problems are remembered (to log each once). */
 const MAX_REPORTED = 10_000;
+/** Objects (or names) of a load after which memory is worth handing back (src/memory-release.ts). */
+const BULK_LOAD = 1000;
 
 function relativeTo(name: string, zone: string): string {
   return zone === '.' ? `${name}.` : `${name}.${zone}`;
@@ -133,7 +136,10 @@ export class GatewayInstance implements PluginInstance {
   /** The sink the source feeds: the index, plus sync bookkeeping. */
   get sink(): SourceSink {
     return {
-      replace: (kind, objects) => this.index.replace(kind, objects),
+      replace: (kind, objects) => {
+        // A relist or reload of many objects after the first sync is a bulk load too.
+        if (this.index.replace(kind, objects) >= BULK_LOAD && this.wasReady) releaseMemorySoon(`replacing ${kind} objects`);
+      },
       upsert: (kind, obj) => this.index.upsert(kind, obj),
       delete: (kind, key) => this.index.delete(kind, key),
       synced: (kind) => {
@@ -142,6 +148,7 @@ export class GatewayInstance implements PluginInstance {
         if (!this.wasReady && this.index.ready) {
           this.wasReady = true;
           this.log.info(`synced ${this.kinds.join(', ')}: ${this.index.nameCount} names`);
+          if (this.index.nameCount >= BULK_LOAD) releaseMemory('the first sync');
         }
       },
     };
