@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { load } from 'js-yaml';
 import { ensureHelm, helm } from '../../scripts/helm.mjs';
+import { kindsFor as deliveredKinds } from '../../plugins/k8s_gateway/sources/classify.js';
 import { root } from '../exdns-process.js';
 import { parseYaml, type KubeObject } from '../testbed/client.js';
 
@@ -118,7 +119,7 @@ export function withKubeconfig(corefile: string, kubeconfig: string): string {
 
 // ---------------------------------------------------------------------------------------------
 // What the ClusterRole must say, written from plugins/k8s_gateway/README.md ("Kubernetes API")
-// and sources/classify.ts, independently of the template.
+// and the kinds sources/classify.ts delivers, independently of the template.
 
 export const RESOURCE_KINDS = ['Ingress', 'Service', 'HTTPRoute', 'TLSRoute', 'GRPCRoute', 'VirtualService', 'DNSEndpoint', 'DNSEntry', 'Node'] as const;
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
@@ -158,23 +159,14 @@ export const NEVER: readonly Collection[] = [
   { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions' },
 ];
 
-const NEEDS: Record<ResourceKind, readonly ObjectKind[]> = {
-  Ingress: ['Ingress'],
-  Service: ['Service', 'EndpointSlice'],
-  HTTPRoute: ['HTTPRoute', 'Gateway'],
-  GRPCRoute: ['GRPCRoute', 'Gateway'],
-  TLSRoute: ['TLSRoute', 'Gateway'],
-  VirtualService: ['VirtualService', 'IstioGateway', 'Service'],
-  DNSEndpoint: ['DNSEndpoint'],
-  DNSEntry: ['DNSEntry'],
-  Node: ['Node'],
-};
-
 const CRD_BACKED: ReadonlySet<ObjectKind> = new Set(['Gateway', 'HTTPRoute', 'GRPCRoute', 'TLSRoute', 'IstioGateway', 'VirtualService', 'DNSEndpoint', 'DNSEntry']);
 
-/** The object kinds a `watchedResources` list makes exdns read. */
+/**
+ * The object kinds a `watchedResources` list makes exdns read, from exdns's own table
+ * (sources/classify.ts): the chart must grant what the source will list, no more.
+ */
 export function kindsFor(resources: readonly string[]): Set<ObjectKind> {
-  return new Set(resources.flatMap((r) => NEEDS[r as ResourceKind] ?? []));
+  return new Set(deliveredKinds(resources.filter((r): r is ResourceKind => (RESOURCE_KINDS as readonly string[]).includes(r))));
 }
 
 /** Expected rules, flattened to "group/resource:verbs[:resourceNames]" strings, sorted. */
