@@ -81,16 +81,31 @@ export class PackWriter {
   }
 }
 
+/** Where one row's parts lie in the inflated pack (see PackWriter for the layout). */
+interface RowAt {
+  readonly at: number;
+  readonly keyEnd: number;
+  readonly objectAt: number;
+  readonly objectEnd: number;
+}
+
+function* rowsOf(b: Buffer, count: number): Generator<RowAt> {
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const keyEnd = at + 12 + b.readUInt32LE(at + 8);
+    const objectAt = keyEnd + 4;
+    const objectEnd = objectAt + b.readUInt32LE(keyEnd);
+    yield { at, keyEnd, objectAt, objectEnd };
+    at = objectEnd;
+  }
+}
+
 /** The rows of a pack, in order, without deserialising any object. */
 export function packedRows(pack: Pack): PackedRow[] {
   const b = inflateRawSync(pack.bytes);
   const out: PackedRow[] = [];
-  let off = 0;
-  for (let i = 0; i < pack.count; i++) {
-    const keyLen = b.readUInt32LE(off + 8);
-    out.push({ doc: b.readUInt32LE(off), item: b.readUInt32LE(off + 4), key: b.toString('utf8', off + 12, off + 12 + keyLen) });
-    off += 12 + keyLen;
-    off += 4 + b.readUInt32LE(off);
+  for (const r of rowsOf(b, pack.count)) {
+    out.push({ doc: b.readUInt32LE(r.at), item: b.readUInt32LE(r.at + 4), key: b.toString('utf8', r.at + 12, r.keyEnd) });
   }
   return out;
 }
@@ -101,13 +116,9 @@ export function packedRows(pack: Pack): PackedRow[] {
  */
 export function* packedObjects(pack: Pack, want: (row: number) => boolean): Generator<KubeObject> {
   const b = inflateRawSync(pack.bytes);
-  let off = 0;
-  for (let i = 0; i < pack.count; i++) {
-    off += 12 + b.readUInt32LE(off + 8);
-    const len = b.readUInt32LE(off);
-    off += 4;
-    if (want(i)) yield deserialize(b.subarray(off, off + len)) as KubeObject;
-    off += len;
+  let row = 0;
+  for (const r of rowsOf(b, pack.count)) {
+    if (want(row++)) yield deserialize(b.subarray(r.objectAt, r.objectEnd)) as KubeObject;
   }
 }
 
